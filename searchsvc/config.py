@@ -1,0 +1,47 @@
+"""Every default in one table; SEARCHSVC_* environment variables override them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds: Path = Path("seeds")
+    index: Path = Path("index")
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_query_chars: int = 500
+    max_per_page: int = 100
+    default_per_page: int = 10
+    max_page: int = 10_000
+    max_expansion: int = 256
+    search_time_limit_s: float = 2.0
+    generations_kept: int = 3
+    export_max_hits: int = 10_000
+
+
+def _coerce(value: str, kind: type) -> object:
+    if kind is Path or kind == "Path":
+        return Path(value)
+    if kind is int or kind == "int":
+        return int(value)
+    if kind is float or kind == "float":
+        return float(value)
+    return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Defaults, then SEARCHSVC_<NAME> from the environment, then explicit non-None overrides."""
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        env = os.environ.get(f"SEARCHSVC_{f.name.upper()}")
+        if env:
+            values[f.name] = _coerce(env, f.type)
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = Path(value) if name in ("seeds", "index") else value
+    return Settings(**values)

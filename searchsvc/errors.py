@@ -1,0 +1,66 @@
+"""Named user-facing failures. The web layer maps each to an HTTP status in one place."""
+
+from __future__ import annotations
+
+
+class SearchServiceError(Exception):
+    """Base class: every error a user can cause or see has a name and a message."""
+
+    code = "error"
+
+
+class QuerySyntaxError(SearchServiceError):
+    """A query that cannot be parsed; `position` is the 0-based character offset of the problem."""
+
+    code = "query_syntax"
+
+    def __init__(self, message: str, position: int, query: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+        self.query = query
+
+    def __str__(self) -> str:
+        return f"{self.message} (at character {self.position})"
+
+
+class InvalidParameter(SearchServiceError):
+    """A request parameter outside its allowed range or format."""
+
+    code = "invalid_parameter"
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+class QueryTooLong(InvalidParameter):
+    code = "query_too_long"
+
+
+class IndexMissing(SearchServiceError):
+    """No usable index generation exists yet (or it cannot be opened)."""
+
+    code = "index_missing"
+
+
+class IndexBusy(SearchServiceError):
+    """Another build holds the writer lock."""
+
+    code = "index_busy"
+
+
+class ArticleUnreadable(SearchServiceError):
+    """A file that cannot be turned into articles; the build reports and skips it."""
+
+    code = "article_unreadable"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ArticleNotFound(SearchServiceError):
+    code = "not_found"

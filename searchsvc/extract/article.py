@@ -1,0 +1,75 @@
+"""The one record type that flows from the extractors through dedup into the index."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A piece of a page that was dropped as boilerplate, kept so users can audit the rule."""
+
+    rule: str
+    text: str  # the first words of what was removed
+
+    @classmethod
+    def of(cls, rule: str, text: str, words: int = 8) -> Removed:
+        first = " ".join(text.split()[:words])
+        return cls(rule=rule, text=first)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One story as extracted from one file (or one entry of a listing page).
+
+    `published` is a timezone-aware datetime when the page gives a time, a plain `date` when it
+    gives only a day, and None when it gives nothing. `published_approximate` marks a date that
+    was estimated (e.g. from "14 hours ago" on a listing page) rather than read.
+    """
+
+    title: str | None
+    body: tuple[str, ...]
+    source_file: str
+    outlet: str | None = None
+    published: datetime | date | None = None
+    published_approximate: bool = False
+    category: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    caption: str | None = None
+    removed: tuple[Removed, ...] = ()
+    also_in: tuple[str, ...] = ()
+    layout: str = "generic"
+    id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", content_id(self.title, self.body))
+
+    @property
+    def text(self) -> str:
+        """The body as one string, paragraphs separated by blank lines."""
+        return "\n\n".join(self.body)
+
+    def with_changes(self, **changes: object) -> Article:
+        return replace(self, **changes)
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalise_for_identity(text: str) -> str:
+    """Fold case, accents, quotes and punctuation so trivial re-encodings keep the same identity."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", folded.lower()).strip()
+
+
+def content_id(title: str | None, body: tuple[str, ...]) -> str:
+    """A stable id from the story's words, independent of file names and file order."""
+    basis = normalise_for_identity(" ".join(body)) or normalise_for_identity(title or "")
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,57 @@
+"""Bytes → text for article files whose encodings are declared wrongly or not at all."""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class NotText(ValueError):
+    """The bytes are not text in any encoding we can recognise."""
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes outside a UTF-16/32 BOM'd file mean a binary file whatever its name says."""
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return False
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return bool(sample) and control / len(sample) > 0.1
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode by BOM, then strict UTF-8, then the declared charset, then detection.
+
+    UTF-8 is tried before the declared charset because pages that declare latin-1 but are
+    really UTF-8 are far more common than the reverse, and strict UTF-8 rarely decodes
+    anything else by accident.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    if looks_binary(data):
+        raise NotText("binary content (NUL or control bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best)
+    return data.decode("cp1252", errors="replace")
