@@ -1,0 +1,282 @@
+"""Find the story in a parsed page: drop boilerplate blocks, flatten to paragraphs, score containers.
+
+The approach is readability's: paragraphs vote for the element that holds them, weighted by
+length and punctuation and discounted by link density; the best-voted container is the story.
+Boilerplate knowledge (which tags, roles and class tokens are chrome) comes from `html_rules`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from searchsvc.extract.article import Removed
+from searchsvc.extract.html_rules import (
+    ARTICLE_TOKENS,
+    BLOCK_TAGS,
+    BOILERPLATE_LINES,
+    BOILERPLATE_TOKENS,
+    DROP_ROLES,
+    DROP_TAGS,
+)
+
+_TOKEN_SPLIT = re.compile(r"[\s]+")
+_WORD_PARTS = re.compile(r"[-_]+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_SENTENCE_PUNCT = re.compile(r"[,.;:!?、。，．！？]")
+# Containers whose text is more than this share of the page are never dropped by a token rule:
+# a class like "has-sidebar" on the story's wrapper must not take the story with it.
+_STORY_SHARE = 0.5
+_MIN_BLOCK_CHARS = 25
+_MAX_LINK_DENSITY = 0.5
+_MAX_REMOVED_RECORDS = 40
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of flattened text and where it came from."""
+
+    text: str
+    link_chars: int
+    element: Tag
+    heading: bool
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / max(len(self.text), 1)
+
+
+@dataclass(frozen=True)
+class DomStory:
+    """The paragraphs our own DOM scoring chose, and the blocks it dropped on the way."""
+
+    paragraphs: tuple[str, ...]
+    removed: tuple[Removed, ...]
+    caption: str | None
+
+
+def extract_dom_story(soup: BeautifulSoup) -> DomStory:
+    """Clean `soup` in place and return the paragraphs of its best-scoring container."""
+    removed: list[Removed] = []
+    caption = _first_caption(soup)
+    _strip_boilerplate(soup, removed)
+    blocks = flatten_blocks(soup.body or soup)
+    container = _best_container(blocks)
+    kept = []
+    for block in blocks:
+        if container is not None and not _inside(block.element, container):
+            continue
+        rule = _line_rule(block)
+        if rule:
+            _record(removed, rule, block.text)
+            continue
+        kept.append(block.text)
+    return DomStory(tuple(kept), tuple(removed), caption)
+
+
+def _strip_boilerplate(soup: BeautifulSoup, removed: list[Removed]) -> None:
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    page_chars = len((soup.body or soup).get_text(" ", strip=True)) or 1
+    for element in list(soup.find_all(True)):
+        if element.decomposed or element.parent is None:
+            continue
+        rule = _drop_rule(element)
+        if rule is None or _holds_story(element, page_chars, rule):
+            continue
+        _record(removed, rule, element.get_text(" ", strip=True))
+        element.decompose()
+
+
+def _drop_rule(element: Tag) -> str | None:
+    name = element.name or ""
+    if name in ("html", "body", "article", "main"):
+        return None
+    if name in DROP_TAGS:
+        return f"tag:{name}"
+    attrs = element.attrs or {}
+    role = str(attrs.get("role", "")).lower()
+    if role in DROP_ROLES:
+        return f"role:{role}"
+    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
+        return "hidden"
+    if _HIDDEN_STYLE.search(str(attrs.get("style", ""))):
+        return "hidden"
+    return _token_rule(_class_tokens(element))
+
+
+def _class_tokens(element: Tag) -> list[str]:
+    attrs = element.attrs or {}
+    classes = attrs.get("class") or []
+    if isinstance(classes, str):
+        classes = _TOKEN_SPLIT.split(classes)
+    ident = attrs.get("id")
+    tokens = [c.lower() for c in classes if isinstance(c, str)]
+    if isinstance(ident, str):
+        tokens.append(ident.lower())
+    return [t for t in tokens if t]
+
+
+def _token_rule(tokens: list[str]) -> str | None:
+    if any(token in ARTICLE_TOKENS for token in tokens):
+        return None
+    for token in tokens:
+        if token in BOILERPLATE_TOKENS:
+            return f"class:{BOILERPLATE_TOKENS[token]}"
+        parts = _WORD_PARTS.split(token)
+        for part in parts:
+            if part in BOILERPLATE_TOKENS:
+                return f"class:{BOILERPLATE_TOKENS[part]}"
+        for start in range(len(parts) - 1):
+            pair = f"{parts[start]}-{parts[start + 1]}"
+            if pair in BOILERPLATE_TOKENS:
+                return f"class:{BOILERPLATE_TOKENS[pair]}"
+    return None
+
+
+def _holds_story(element: Tag, page_chars: int, rule: str) -> bool:
+    """True when dropping `element` would drop most of the page (e.g. an ASP.NET page-wide form)."""
+    if rule.startswith("tag:") and element.name in ("script", "style", "noscript", "template"):
+        return False
+    text_chars = len(element.get_text(" ", strip=True))
+    return text_chars > _STORY_SHARE * page_chars and len(element.find_all("p")) >= 3
+
+
+def flatten_blocks(root: Tag) -> list[Block]:
+    """Flatten `root` into paragraphs: block elements and `<br>` both end a paragraph."""
+    blocks: list[Block] = []
+    parts: list[str] = []
+    link_chars = 0
+    current: Tag | None = None
+
+    def close() -> None:
+        nonlocal parts, link_chars
+        text = " ".join(" ".join(parts).split())
+        if text and current is not None:
+            heading = current.name in ("h2", "h3", "h4", "h5", "h6")
+            blocks.append(Block(text, min(link_chars, len(text)), current, heading))
+        parts, link_chars = [], 0
+
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            if node.name == "br" or node.name in BLOCK_TAGS:
+                close()
+            continue
+        if not isinstance(node, NavigableString) or isinstance(node, Comment):
+            continue
+        owner, in_link = _block_owner(node)
+        if owner is not current:
+            close()
+            current = owner
+        if owner.name == "h1":
+            continue  # the headline is the title, not body text
+        parts.append(str(node))
+        if in_link:
+            link_chars += len(str(node).strip())
+    close()
+    return blocks
+
+
+def _block_owner(node: NavigableString) -> tuple[Tag, bool]:
+    in_link = False
+    parent = node.parent
+    while parent is not None and parent.name not in BLOCK_TAGS:
+        in_link = in_link or parent.name == "a"
+        if parent.parent is None:
+            break
+        parent = parent.parent
+    return parent, in_link
+
+
+def _best_container(blocks: list[Block]) -> Tag | None:
+    scores: dict[int, float] = defaultdict(float)
+    elements: dict[int, Tag] = {}
+    for block in blocks:
+        if len(block.text) < _MIN_BLOCK_CHARS or block.link_density > _MAX_LINK_DENSITY:
+            continue
+        points = 1 + len(_SENTENCE_PUNCT.findall(block.text)) + min(len(block.text) / 100, 3)
+        points *= 1 - block.link_density
+        parent = block.element.parent if block.element.name == "p" else block.element
+        for depth, ancestor in enumerate(_ancestors(parent, 3)):
+            scores[id(ancestor)] += points / (1 + depth)
+            elements[id(ancestor)] = ancestor
+    if not scores:
+        return None
+    return elements[max(scores, key=scores.__getitem__)]
+
+
+def _ancestors(element: Tag | None, count: int) -> list[Tag]:
+    found = []
+    while element is not None and len(found) < count:
+        if element.name in ("html", "[document]"):
+            break
+        found.append(element)
+        element = element.parent
+    return found
+
+
+def _inside(element: Tag, container: Tag) -> bool:
+    node: Tag | None = element
+    while node is not None:
+        if node is container:
+            return True
+        node = node.parent
+    return False
+
+
+def _line_rule(block: Block) -> str | None:
+    if block.link_density > _MAX_LINK_DENSITY and len(block.text) < 200:
+        return "links"
+    for rule, pattern in BOILERPLATE_LINES:
+        if pattern.match(block.text):
+            return f"line:{rule}"
+    return None
+
+
+def _first_caption(soup: BeautifulSoup) -> str | None:
+    caption = soup.find("figcaption")
+    text = " ".join(caption.get_text(" ").split()) if isinstance(caption, Tag) else ""
+    return text or None
+
+
+def _record(removed: list[Removed], rule: str, text: str) -> None:
+    if text and len(removed) < _MAX_REMOVED_RECORDS:
+        removed.append(Removed.of(rule, text))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One extractor's opinion of the story body."""
+
+    source: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def chars(self) -> int:
+        return sum(len(p) for p in self.paragraphs)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """Plain text → whitespace-normalised paragraphs, one per line or blank-line group."""
+    pieces = (" ".join(piece.split()) for piece in _PARAGRAPH_BREAK.split(text))
+    return tuple(piece for piece in pieces if piece)
+
+
+def choose_body(candidates: list[Candidate]) -> tuple[str, ...]:
+    """Pick the body most likely to be the story from several extractors' candidates."""
+    by_source = {c.source: c for c in candidates if c.paragraphs}
+    if not by_source:
+        return ()
+    preferred = (
+        by_source.get("trafilatura") or by_source.get("dom") or next(iter(by_source.values()))
+    )
+    ld = by_source.get("jsonld")
+    if ld is not None and ld.chars > 2 * preferred.chars:
+        return ld.paragraphs
+    return preferred.paragraphs
