@@ -209,34 +209,6 @@ _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class PageMetadata:
-    """What the page says about its story; every field is None when the page does not say."""
-
-    title: str | None = None
-    published: datetime | date | None = None
-    outlet: str | None = None
-    category: str | None = None
-    byline: str | None = None
-    ld_body: str | None = None  # JSON-LD articleBody, used when the DOM yields little
-
-
-def read_metadata(soup: BeautifulSoup) -> PageMetadata:
-    """Collect title, date, outlet, section, author and JSON-LD body from one parsed page."""
-    meta = _meta_values(soup)
-    story = _article_ld(soup)
-    return PageMetadata(
-        title=_first(meta, TITLE_META) or _text(story.get("headline")) or _title_tag(soup),
-        published=_first_date(
-            [meta.get(key) for key in PUBLISHED_META] + [_text(story.get("datePublished"))]
-        ),
-        outlet=_first(meta, OUTLET_META) or _name(story.get("publisher")),
-        category=_first(meta, SECTION_META) or _text(story.get("articleSection")),
-        byline=_author_meta(meta) or _name(story.get("author")),
-        ld_body=_text(story.get("articleBody")),
-    )
-
-
 def parse_published(value: str | None) -> datetime | date | None:
     """A tz-aware datetime when the value has a time and zone, a `date` when it has only a day.
 

@@ -240,7 +240,7 @@ BLOCK_TAGS: frozenset[str] = frozenset(
     }
 )
 
-# Declared charsets that browsers (WHATWG) read as a superset: a page that says latin-1 means cp1252.
+# Declared charsets that browsers (WHATWG) read as a superset: "latin-1" means cp1252.
 CHARSET_ALIASES: dict[str, str] = {
     "iso-8859-1": "cp1252",
     "iso8859-1": "cp1252",

@@ -1,4 +1,4 @@
-"""Find the story in a parsed page: drop boilerplate blocks, flatten to paragraphs, score containers.
+"""Find the story in a parsed page: drop boilerplate, flatten to paragraphs, score containers.
 
 The approach is readability's: paragraphs vote for the element that holds them, weighted by
 length and punctuation and discounted by link density; the best-voted container is the story.
