@@ -73,3 +73,55 @@ def content_id(title: str | None, body: tuple[str, ...]) -> str:
     """A stable id from the story's words, independent of file names and file order."""
     basis = normalise_for_identity(" ".join(body)) or normalise_for_identity(title or "")
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+
+
+def published_to_json(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def published_from_json(value: str | None) -> datetime | date | None:
+    """ISO text back to a datetime (when it carries a time) or a date (when it does not)."""
+    if not value:
+        return None
+    if "T" in value:
+        return datetime.fromisoformat(value)
+    return date.fromisoformat(value)
+
+
+def article_to_dict(article: Article) -> dict[str, object]:
+    """A JSON-ready dict; `published` as ISO text, tuples as lists."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": published_to_json(article.published),
+        "published_approximate": article.published_approximate,
+        "category": article.category,
+        "byline": article.byline,
+        "dateline": article.dateline,
+        "caption": article.caption,
+        "body": list(article.body),
+        "source_file": article.source_file,
+        "also_in": list(article.also_in),
+        "layout": article.layout,
+        "removed": [{"rule": r.rule, "text": r.text} for r in article.removed],
+    }
+
+
+def article_from_dict(data: dict) -> Article:
+    return Article(
+        id=data["id"],
+        title=data.get("title"),
+        outlet=data.get("outlet"),
+        published=published_from_json(data.get("published")),
+        published_approximate=bool(data.get("published_approximate")),
+        category=data.get("category"),
+        byline=data.get("byline"),
+        dateline=data.get("dateline"),
+        caption=data.get("caption"),
+        body=tuple(data.get("body") or ()),
+        source_file=data["source_file"],
+        also_in=tuple(data.get("also_in") or ()),
+        layout=data.get("layout", "generic"),
+        removed=tuple(Removed(**r) for r in data.get("removed") or ()),
+    )

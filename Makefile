@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SEEDS  ?= seeds
+INDEX  ?= index
+BIND   ?= 127.0.0.1:8000
+
+.PHONY: run test index lint format bench-extraction bench-ranking clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## Build the index when missing or stale, then serve on http://$(BIND)
+run: $(VENV)/.installed
+	$(BIN)/searchsvc index --seeds $(SEEDS) --index $(INDEX) --if-stale
+	$(BIN)/searchsvc serve --index $(INDEX) --bind $(BIND)
+
+## (Re)build the index incrementally
+index: $(VENV)/.installed
+	$(BIN)/searchsvc index --seeds $(SEEDS) --index $(INDEX)
+
+## Run the whole test suite
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check searchsvc tests benchmarks
+	$(BIN)/ruff format --check searchsvc tests benchmarks
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format searchsvc tests benchmarks
+	$(BIN)/ruff check --fix searchsvc tests benchmarks
+
+bench-extraction: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/extraction.py
+
+bench-ranking: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/ranking.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	find $(INDEX) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,300 @@
+"""The `searchsvc` command: index, search, articles, extract, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from searchsvc.config import load_settings
+from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
+from searchsvc.generations import current_or_none
+from searchsvc.indexer import BuildSummary, build, freshness
+from searchsvc.search import SORTS, SearchRequest, search
+from searchsvc.searcher import IndexHandle
+
+INDEX_OPTION = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    help="Index folder (default: $SEARCHSVC_INDEX or ./index).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Full-text search over news article files."""
+
+
+class _Progress:
+    """A progress bar per stage on a terminal; silent when output is piped (CI logs stay short)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.bars: dict[str, object] = {}
+        self.done: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage not in self.bars:
+            for bar in self.bars.values():
+                bar.render_finish()
+            label = {"extract": "Reading files ", "index": "Indexing      "}.get(stage, stage)
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            self.bars[stage], self.done[stage] = bar, 0
+        self.bars[stage].update(done - self.done[stage])
+        self.done[stage] = done
+
+    def finish(self) -> None:
+        for bar in self.bars.values():
+            bar.render_finish()
+
+
+def print_summary(summary: BuildSummary) -> None:
+    kind = "full" if summary.full else "incremental"
+    click.echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
+    click.echo(
+        f"  files:    {summary.files_seen} seen, {summary.files_read} read, "
+        f"{summary.files_reused} unchanged, {len(summary.skipped)} skipped"
+    )
+    click.echo(
+        f"  articles: {summary.articles} extracted, {summary.duplicates_merged} "
+        f"duplicates merged, {summary.stories} stories indexed"
+    )
+    click.echo(f"  changes:  {summary.added} stories written, {summary.deleted} removed")
+    for name, reason in summary.skipped:
+        click.echo(f"  skipped:  {name}: {reason}")
+
+
+@main.command("index")
+@click.option("--seeds", type=click.Path(path_type=Path), help="Folder of article files.")
+@INDEX_OPTION
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of incrementally.")
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another running build to finish.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--if-stale",
+    is_flag=True,
+    help="Only build when the index is missing or older than a seed file.",
+)
+def index_command(
+    seeds: Path | None,
+    index_dir: Path | None,
+    full: bool,
+    wait_s: float,
+    as_json: bool,
+    if_stale: bool,
+) -> None:
+    """Build the index from every file under the seeds folder."""
+    settings = load_settings(seeds=seeds, index=index_dir)
+    if not settings.seeds.is_dir():
+        raise click.ClickException(f"seeds folder {settings.seeds} does not exist")
+    if if_stale:
+        live = current_or_none(settings.index)
+        fresh = freshness(settings.seeds, live)
+        if not fresh["stale"]:
+            click.echo(f"Index {live.name} is up to date with {settings.seeds}/.")
+            return
+    progress = _Progress()
+    try:
+        summary = build(
+            settings.seeds,
+            settings.index,
+            full=full,
+            max_bytes=settings.max_file_bytes,
+            keep=settings.generations_kept,
+            lock_wait_s=wait_s,
+            progress=progress,
+        )
+    except IndexBusy as exc:
+        progress.finish()
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        progress.finish()
+        raise click.ClickException(
+            f"the build failed and the live index was left as it was: {exc}"
+        ) from None
+    progress.finish()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        print_summary(summary)
+    if summary.stories == 0:
+        click.echo("Error: nothing could be indexed.", err=True)
+        sys.exit(1)
+
+
+def _open(index_dir: Path | None):
+    settings = load_settings(index=index_dir)
+    handle = IndexHandle(settings.index)
+    try:
+        return settings, handle.get()
+    except IndexMissing as exc:
+        raise click.ClickException(f"{exc}\nBuild it with: searchsvc index") from None
+
+
+@main.command("search")
+@click.argument("query", nargs=-1)
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the result value as JSON.")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--outlet", help="Only stories from this outlet (exact name).")
+@click.option("--category", help="Only stories in this category (exact name).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From date.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="To date.")
+def search_command(
+    query: tuple[str, ...],
+    index_dir: Path | None,
+    as_json: bool,
+    page: int,
+    per_page: int,
+    sort: str,
+    outlet: str | None,
+    category: str | None,
+    date_from,
+    date_to,
+) -> None:
+    """Search the index. Exit status 2 on a malformed query."""
+    settings, opened = _open(index_dir)
+    request = SearchRequest(
+        q=" ".join(query),
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        outlet=outlet,
+        category=category,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
+    try:
+        request.validate(settings.max_query_chars, settings.max_per_page)
+        result = search(
+            opened,
+            request,
+            max_expansion=settings.max_expansion,
+            time_limit_s=settings.search_time_limit_s,
+        )
+    except SearchServiceError as exc:
+        _print_user_error(request.q, exc)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_results(result)
+
+
+def _print_user_error(q: str, exc: SearchServiceError) -> None:
+    click.echo(f"Error: {exc}", err=True)
+    position = getattr(exc, "position", None)
+    if position is not None:
+        click.echo(f"  {q}", err=True)
+        click.echo("  " + " " * position + "^", err=True)
+
+
+def _plain(snippet: str) -> str:
+    import html
+    import re
+
+    marked = re.sub(r"</?mark>", lambda m: "**" if m.group() else "", snippet)
+    return html.unescape(marked)
+
+
+def _print_results(result) -> None:
+    for warning in result.query["warnings"]:
+        click.secho(f"Note: {warning}", fg="yellow")
+    click.echo(
+        f"{result.total} result{'s' if result.total != 1 else ''} "
+        f"for {result.query['text']!r} ({result.took_ms:.1f} ms)"
+    )
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    first = (result.page - 1) * result.per_page
+    for n, hit in enumerate(result.hits, first + 1):
+        when = hit.published or "date unknown"
+        if hit.published_approximate:
+            when = f"about {when}"
+        click.secho(f"\n{n}. {hit.title or '(untitled)'}", bold=True)
+        click.echo(
+            f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}"
+        )
+        click.echo(f"   {_plain(hit.snippet)}")
+    if result.page < result.pages:
+        click.echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
+
+
+@main.command("articles")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def articles_command(index_dir: Path | None, as_json: bool) -> None:
+    """List every indexed story with its fields."""
+    from searchsvc.stories import all_stories
+
+    _, opened = _open(index_dir)
+    stories = all_stories(opened)
+    if as_json:
+        click.echo(json.dumps(stories, indent=2, ensure_ascii=False))
+        return
+    for story in stories:
+        click.echo(
+            f"{story['id']}  {story['published'] or '-':25}  {story['outlet'] or '-':18}"
+            f"  {story['title'] or '(untitled)'}"
+        )
+
+
+@main.command("extract")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of extracted articles.")
+def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what the indexer keeps from each file and what it removes (the index is untouched)."""
+    from searchsvc.errors import ArticleUnreadable
+    from searchsvc.extract import extract_file
+    from searchsvc.extract.article import article_to_dict
+
+    records, failed = [], False
+    for path in files:
+        try:
+            articles = extract_file(path, str(path))
+        except ArticleUnreadable as exc:
+            click.echo(f"Skipped {path}: {exc.reason}", err=True)
+            failed = True
+            continue
+        for article in articles:
+            record = article_to_dict(article)
+            record["body"] = article.text
+            records.append(record)
+    if as_json:
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        for record in records:
+            _print_extracted(record)
+    if failed and not records:
+        sys.exit(1)
+
+
+def _print_extracted(record: dict) -> None:
+    click.secho(f"== {record['source_file']}: {record['title'] or '(untitled)'}", bold=True)
+    for key in ("outlet", "published", "category", "byline", "dateline", "caption"):
+        if record.get(key):
+            approx = (
+                " (approximate)" if key == "published" and record["published_approximate"] else ""
+            )
+            click.echo(f"   {key}: {record[key]}{approx}")
+    click.echo("")
+    click.echo(record["body"])
+    click.echo("")
+    for removed in record["removed"]:
+        click.secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
+    click.echo("")

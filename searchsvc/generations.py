@@ -1,0 +1,168 @@
+"""Index generations on disk: a pointer file names the live one, builds happen beside it.
+
+    index/
+      CURRENT              "gen-000007" — replaced atomically (write temp, fsync, rename)
+      gen-000007/          a complete Whoosh index + meta.json + extract-cache.json
+      .tmp-gen-000008/     a build in progress; renamed to gen-000008 only when complete
+      .build.lock          flock()ed by the one running build; the kernel drops it if that
+                           process dies, so a stale lock never needs manual clean-up
+
+Readers only ever follow CURRENT, so they see the old generation or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from searchsvc.errors import IndexBusy, IndexMissing
+
+POINTER = "CURRENT"
+LOCK = ".build.lock"
+PREFIX = "gen-"
+TMP_PREFIX = ".tmp-gen-"
+META = "meta.json"
+
+
+@dataclass(frozen=True)
+class Generation:
+    root: Path
+    name: str
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def number(self) -> int:
+        return int(self.name.removeprefix(PREFIX))
+
+    def meta(self) -> dict:
+        try:
+            return json.loads((self.path / META).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexMissing(f"generation {self.name} has no readable {META}: {exc}") from exc
+
+
+def current(root: Path) -> Generation | None:
+    """The live generation, or None when no build has completed yet."""
+    try:
+        name = (root / POINTER).read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexMissing(f"cannot read {root / POINTER}: {exc}") from exc
+    if not name.startswith(PREFIX) or not (root / name).is_dir():
+        raise IndexMissing(f"{root / POINTER} names {name!r}, which does not exist")
+    return Generation(root, name)
+
+
+def pointer_stamp(root: Path) -> tuple[int, int] | None:
+    """A cheap change detector for readers: (inode, mtime) of the pointer file."""
+    try:
+        st = (root / POINTER).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+def generations(root: Path) -> list[Generation]:
+    if not root.is_dir():
+        return []
+    names = sorted(p.name for p in root.iterdir() if p.name.startswith(PREFIX) and p.is_dir())
+    return [Generation(root, n) for n in names]
+
+
+def next_name(root: Path) -> str:
+    numbers = [g.number for g in generations(root)]
+    live = current_or_none(root)
+    if live:
+        numbers.append(live.number)
+    return f"{PREFIX}{(max(numbers, default=0) + 1):06d}"
+
+
+def current_or_none(root: Path) -> Generation | None:
+    try:
+        return current(root)
+    except IndexMissing:
+        return None
+
+
+def switch_to(root: Path, generation_dir: Path) -> Generation:
+    """Make a fully written temp generation live: rename it into place, then swap the pointer."""
+    final_name = generation_dir.name.removeprefix(".tmp-")
+    final = root / final_name
+    os.rename(generation_dir, final)
+    _fsync_dir(root)
+    tmp_pointer = root / f".{POINTER}.{os.getpid()}"
+    with open(tmp_pointer, "w", encoding="utf-8") as fh:
+        fh.write(final_name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp_pointer, root / POINTER)
+    _fsync_dir(root)
+    return Generation(root, final_name)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale(root: Path, keep: int) -> list[str]:
+    """Delete unfinished temp builds and all but the newest `keep` generations (never the live one).
+
+    Old generations are kept for a while because a worker may still be answering a request from
+    one; `keep` bounds the disk used.
+    """
+    removed = []
+    for path in root.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    for path in root.glob(f".{POINTER}.*"):
+        path.unlink(missing_ok=True)
+    live = current_or_none(root)
+    old = [g for g in generations(root) if live is None or g.name != live.name]
+    for g in old[: max(0, len(old) - (keep - 1))]:
+        shutil.rmtree(g.path, ignore_errors=True)
+        removed.append(g.name)
+    return removed
+
+
+@contextmanager
+def build_lock(root: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the one writer lock for the index folder, or raise IndexBusy naming the holder."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+                    raise IndexBusy(
+                        f"another build (pid {holder}) is writing {root}; "
+                        "wait for it to finish or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock

@@ -1,0 +1,261 @@
+"""Seeds folder → a new index generation: extract (reusing unchanged files), dedup, write, switch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from searchsvc import generations as gens
+from searchsvc.analysis import surface_words
+from searchsvc.dedup import merge_duplicates
+from searchsvc.errors import ArticleUnreadable
+from searchsvc.extract import extract_file
+from searchsvc.extract.article import Article, article_from_dict, article_to_dict
+from searchsvc.schema import build_schema, story_document, story_record
+
+CACHE = "extract-cache.json"
+VOCAB = "vocab.json"
+Progress = Callable[[str, int, int], None]
+PARALLEL_THRESHOLD = 5_000
+
+
+@dataclass
+class BuildSummary:
+    generation: str = ""
+    files_seen: int = 0
+    files_read: int = 0
+    files_reused: int = 0
+    articles: int = 0
+    stories: int = 0
+    duplicates_merged: int = 0
+    added: int = 0
+    deleted: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    full: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["skipped"] = [{"file": f, "reason": r} for f, r in self.skipped]
+        return data
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    path: Path
+    name: str  # relative to the seeds folder, POSIX separators
+    stamp: tuple[int, int]  # (size, mtime_ns): unchanged stamp → reuse cached extraction
+
+
+def seed_files(seeds: Path, skipped: list[tuple[str, str]]) -> list[SeedFile]:
+    """Every regular file under `seeds` (recursively, hidden ones skipped) in a stable order.
+
+    Symlinks that lead outside the seeds folder are refused: dropping a link into seeds/ must not
+    publish arbitrary files from the machine.
+    """
+    root = seeds.resolve()
+    found: list[SeedFile] = []
+    for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for filename in sorted(filenames):
+            if filename.startswith("."):
+                continue
+            path = Path(dirpath) / filename
+            name = path.relative_to(seeds).as_posix()
+            try:
+                resolved = path.resolve(strict=True)
+                if not resolved.is_relative_to(root):
+                    skipped.append((name, "symlink points outside the seeds folder"))
+                    continue
+                st = resolved.stat()
+            except (OSError, RuntimeError) as exc:
+                skipped.append((name, f"cannot stat: {getattr(exc, 'strerror', None) or exc}"))
+                continue
+            if not path.is_file():
+                skipped.append((name, "not a regular file"))
+                continue
+            found.append(SeedFile(path, name, (st.st_size, st.st_mtime_ns)))
+    return found
+
+
+def load_cache(generation: gens.Generation | None) -> dict[str, dict]:
+    if generation is None:
+        return {}
+    try:
+        return json.loads((generation.path / CACHE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def extract_all(
+    files: list[SeedFile],
+    cache: dict[str, dict],
+    summary: BuildSummary,
+    max_bytes: int,
+    progress: Progress | None,
+) -> tuple[list[Article], dict[str, dict]]:
+    """Articles of every file, taking unchanged files from the previous build's cache."""
+    articles: list[Article] = []
+    new_cache: dict[str, dict] = {}
+    for done, seed in enumerate(files, 1):
+        entry = cache.get(seed.name)
+        if entry and tuple(entry["stamp"]) == seed.stamp:
+            found = [article_from_dict(a) for a in entry["articles"]]
+            summary.files_reused += 1
+        else:
+            try:
+                found = extract_file(seed.path, seed.name, max_bytes=max_bytes)
+            except ArticleUnreadable as exc:
+                summary.skipped.append((seed.name, exc.reason))
+                found = None
+            except (RecursionError, ValueError, UnicodeError, MemoryError) as exc:
+                summary.skipped.append((seed.name, f"extraction failed: {type(exc).__name__}"))
+                found = None
+            summary.files_read += 1
+        if found is not None:
+            articles.extend(found)
+            new_cache[seed.name] = {
+                "stamp": list(seed.stamp),
+                "articles": [article_to_dict(a) for a in found],
+            }
+        if progress:
+            progress("extract", done, len(files))
+    return articles, new_cache
+
+
+def fingerprint(story: Article) -> str:
+    record = json.dumps(story_record(story), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(record.encode("utf-8")).hexdigest()
+
+
+def vocabulary(stories: Iterable[Article]) -> dict[str, int]:
+    """Document frequency of every surface word, for "did you mean" suggestions."""
+    counts: Counter[str] = Counter()
+    for story in stories:
+        text = " ".join(filter(None, (story.title, story.caption, story.text)))
+        counts.update(set(surface_words(text)))
+    return {w: n for w, n in counts.items() if len(w) > 2}
+
+
+def write_generation(
+    target: Path,
+    previous: gens.Generation | None,
+    stories: list[Article],
+    summary: BuildSummary,
+    progress: Progress | None,
+) -> dict[str, str]:
+    """Write the Whoosh index for `stories` into `target`, incrementally when a base exists.
+
+    Whoosh segment files are never modified after they are written, so the previous generation's
+    files can be hard-linked into the new folder and only the difference written on top.
+    """
+    fingerprints = {s.id: fingerprint(s) for s in stories}
+    old = previous.meta().get("fingerprints", {}) if previous else {}
+    if previous and old:
+        shutil.copytree(
+            previous.path,
+            target,
+            copy_function=os.link,
+            ignore=shutil.ignore_patterns("*LOCK*", CACHE, VOCAB, gens.META),
+        )
+        ix = whoosh_index.open_dir(str(target))
+        to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
+        to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
+    else:
+        target.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(target), build_schema())
+        to_delete, to_add = [], stories
+    procs = 2 if len(to_add) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 else 1
+    kwargs = {"procs": procs, "limitmb": 256, "multisegment": True} if procs > 1 else {}
+    with ix.writer(**kwargs) as writer:
+        for story_id in to_delete:
+            writer.delete_by_term("id", story_id)
+        for done, story in enumerate(to_add, 1):
+            writer.add_document(**story_document(story))
+            if progress and (done % 200 == 0 or done == len(to_add)):
+                progress("index", done, len(to_add))
+    ix.close()
+    summary.added, summary.deleted = len(to_add), len(to_delete)
+    return fingerprints
+
+
+def build(
+    seeds: Path,
+    root: Path,
+    *,
+    full: bool = False,
+    max_bytes: int = 20 * 1024 * 1024,
+    keep: int = 3,
+    lock_wait_s: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Build a new generation from every file under `seeds` and make it live atomically.
+
+    Raises IndexBusy when another build holds the lock. A crash at any point leaves the live
+    generation untouched; the next build clears what the crashed one left behind.
+    """
+    started = time.perf_counter()
+    summary = BuildSummary(full=full)
+    root.mkdir(parents=True, exist_ok=True)
+    with gens.build_lock(root, wait_s=lock_wait_s):
+        gens.remove_stale(root, keep=keep + 1)
+        previous = None if full else gens.current_or_none(root)
+        summary.full = previous is None
+        files = seed_files(seeds, summary.skipped)
+        summary.files_seen = len(files) + len(summary.skipped)
+        articles, cache = extract_all(files, load_cache(previous), summary, max_bytes, progress)
+        stories = merge_duplicates(articles)
+        summary.articles, summary.stories = len(articles), len(stories)
+        summary.duplicates_merged = len(articles) - len(stories)
+        if not stories:
+            summary.seconds = time.perf_counter() - started
+            return summary
+        name = gens.next_name(root)
+        target = root / f"{gens.TMP_PREFIX}{name.removeprefix(gens.PREFIX)}"
+        fingerprints = write_generation(target, previous, stories, summary, progress)
+        meta = {
+            "generation": name,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seeds": str(seeds.resolve()),
+            "doc_count": len(stories),
+            "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
+            "skipped": summary.as_dict()["skipped"],
+            "fingerprints": fingerprints,
+        }
+        (target / gens.META).write_text(json.dumps(meta), "utf-8")
+        (target / CACHE).write_text(json.dumps(cache, ensure_ascii=False), "utf-8")
+        (target / VOCAB).write_text(json.dumps(vocabulary(stories), ensure_ascii=False), "utf-8")
+        live = gens.switch_to(root, target)
+        summary.generation = live.name
+        gens.remove_stale(root, keep=keep)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def freshness(seeds: Path, generation: gens.Generation | None) -> dict[str, object]:
+    """Which seed files the live generation does not reflect: new or changed, and removed."""
+    skipped: list[tuple[str, str]] = []
+    files = seed_files(seeds, skipped) if seeds.is_dir() else []
+    if generation is None:
+        return {"stale": True, "changed": [f.name for f in files], "removed": []}
+    cache = load_cache(generation)
+    known_skipped = {s["file"] for s in generation.meta().get("skipped", [])}
+    changed = [
+        f.name
+        for f in files
+        if f.name not in known_skipped
+        and (f.name not in cache or tuple(cache[f.name]["stamp"]) != f.stamp)
+    ]
+    present = {f.name for f in files} | {name for name, _ in skipped}
+    removed = sorted(name for name in cache if name not in present)
+    return {"stale": bool(changed or removed), "changed": changed, "removed": removed}

@@ -1,0 +1,360 @@
+"""The one search function: a request in, a plain result value out (served as JSON and HTML)."""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from itertools import islice
+
+from whoosh import query as wq
+from whoosh import scoring, sorting
+from whoosh.collectors import FacetCollector, TermsCollector, TimeLimitCollector, TopCollector
+from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
+from whoosh.searching import TimeLimit
+
+from searchsvc.analysis import english_analyzer, fold, plain_analyzer
+from searchsvc.errors import InvalidParameter, QueryTooLong
+from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
+from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS, story_from_stored
+from searchsvc.searcher import OpenIndex
+from searchsvc.spelling import suggest_query
+
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("outlet", "category", "month")
+SNIPPET_CHARS = 240
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    outlet: str | None = None
+    category: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def validate(self, max_query_chars: int = 500, max_per_page: int = 100) -> SearchRequest:
+        """Raise InvalidParameter naming the first parameter that is out of range."""
+        if len(self.q) > max_query_chars:
+            raise QueryTooLong(
+                "q", f"query too long ({len(self.q)} > {max_query_chars} characters)"
+            )
+        if "\x00" in self.q:
+            raise InvalidParameter("q", "the query contains a NUL character")
+        if self.page < 1:
+            raise InvalidParameter("page", "must be 1 or more")
+        if not 1 <= self.per_page <= max_per_page:
+            raise InvalidParameter("per_page", f"must be between 1 and {max_per_page}")
+        if self.sort not in SORTS:
+            raise InvalidParameter("sort", f"must be one of {', '.join(SORTS)}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidParameter("from", "'from' is after 'to'")
+        return self
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    published_approximate: bool
+    category: str | None
+    score: float | None
+    snippet: str
+    also_in: list[str]
+
+
+@dataclass
+class SearchResult:
+    query: dict
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    suggestion: str | None = None
+    mode: str = "all"
+    timed_out: bool = False
+    generation: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class Compiled:
+    query: wq.Query | None
+    warnings: list[str] = field(default_factory=list)
+
+
+class MarkFormatter(Formatter):
+    """Escapes every character of the passage and wraps matched words in <mark>."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def format_token(self, text: str, token, replace: bool = False) -> str:
+        return "<mark>" + html.escape(get_text(text, token, replace), quote=False) + "</mark>"
+
+
+class QueryCompiler:
+    """Syntax tree → Whoosh query, with the same analyzers the index was built with."""
+
+    def __init__(self, opened: OpenIndex, max_expansion: int) -> None:
+        self.reader = opened.searcher.reader()
+        self.max_expansion = max_expansion
+        self.text_analyzer = english_analyzer()
+        self.plain_analyzer = plain_analyzer()
+        self.warnings: list[str] = []
+
+    def compile(self, node: Node, any_word: bool = False) -> wq.Query | None:
+        if isinstance(node, Word):
+            return self.word(node)
+        if isinstance(node, Phrase):
+            return self.phrase(node)
+        if isinstance(node, Any):
+            return self._combine(wq.Or, [self.compile(c) for c in node.children])
+        if isinstance(node, Not):
+            return self.compile(node.child)  # exclusion is applied by the enclosing All
+        assert isinstance(node, All)
+        positives = [self.compile(c) for c in node.children if not isinstance(c, Not)]
+        negatives = [self.compile(c.child) for c in node.children if isinstance(c, Not)]
+        joiner = wq.Or if any_word else wq.And
+        base = self._combine(joiner, positives)
+        excluded = self._combine(wq.Or, negatives)
+        if base is None:
+            return None
+        return wq.AndNot(base, excluded) if excluded is not None else base
+
+    @staticmethod
+    def _combine(kind: type, parts: list[wq.Query | None]) -> wq.Query | None:
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else kind(parts)
+
+    def fields_for(self, field_name: str | None) -> list[tuple[str, float]]:
+        if field_name is None:
+            return list(FIELD_BOOSTS.items())
+        return [(QUERY_FIELDS[field_name], 1.0)]
+
+    def analyze(self, index_field: str, text: str) -> list[str]:
+        analyzer = self.text_analyzer if index_field in FIELD_BOOSTS else self.plain_analyzer
+        return [t.text for t in analyzer(text, mode="query")]
+
+    def word(self, node: Word) -> wq.Query | None:
+        if node.prefix:
+            return self.prefix(node)
+        return self._terms(node.text, node.field, phrase=False)
+
+    def phrase(self, node: Phrase) -> wq.Query | None:
+        return self._terms(node.text, node.field, phrase=True)
+
+    def _terms(self, text: str, field_name: str | None, phrase: bool) -> wq.Query | None:
+        per_field = []
+        for index_field, boost in self.fields_for(field_name):
+            words = self.analyze(index_field, text)
+            if not words:
+                continue
+            if len(words) == 1:
+                per_field.append(wq.Term(index_field, words[0], boost=boost))
+            else:
+                per_field.append(wq.Phrase(index_field, words, boost=boost))
+        if not per_field:
+            self.warnings.append(f"'{text}' is too common a word to search for and was ignored")
+            return None
+        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+    def prefix(self, node: Word) -> wq.Query | None:
+        stem = fold(node.text)
+        per_field = []
+        for index_field, boost in self.fields_for(node.field):
+            expansions = list(
+                islice(self.reader.expand_prefix(index_field, stem), self.max_expansion + 1)
+            )
+            if len(expansions) > self.max_expansion:
+                self.warnings.append(
+                    f"'{node.text}*' matches too many words; only the first "
+                    f"{self.max_expansion} were searched"
+                )
+                expansions = expansions[: self.max_expansion]
+            terms = [
+                wq.Term(index_field, t.decode("utf-8") if isinstance(t, bytes) else t, boost=boost)
+                for t in expansions
+            ]
+            if terms:
+                per_field.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+        if not per_field:
+            return wq.NullQuery
+        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+
+def filter_query(request: SearchRequest) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    if request.outlet:
+        parts.append(wq.Term("outlet", request.outlet))
+    if request.category:
+        parts.append(wq.Term("category", request.category))
+    if request.date_from or request.date_to:
+        low = int(request.date_from.strftime("%Y%m%d")) if request.date_from else None
+        high = int(request.date_to.strftime("%Y%m%d")) if request.date_to else None
+        parts.append(wq.NumericRange("day", low, high))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def search(
+    opened: OpenIndex,
+    request: SearchRequest,
+    *,
+    max_expansion: int = 256,
+    time_limit_s: float | None = 2.0,
+) -> SearchResult:
+    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
+    started = time.perf_counter()
+    tree = parse(request.q)
+    compiler = QueryCompiler(opened, max_expansion)
+    mode = "all"
+    if tree is None:
+        main = wq.Every()
+        mode = "browse"
+    else:
+        main = compiler.compile(tree)
+    if main is None:
+        main = wq.NullQuery
+    outcome = run(opened, main, request, time_limit_s)
+    if outcome.total == 0 and tree is not None and is_plain_words(tree) and isinstance(tree, All):
+        widened = compiler.compile(tree, any_word=True)
+        if widened is not None:
+            outcome = run(opened, widened, request, time_limit_s)
+            mode = "any"
+            if outcome.total:
+                compiler.warnings.append(
+                    "No story contains all of these words; showing stories with any of them."
+                )
+    suggestion = None
+    if outcome.total == 0 or mode == "any":
+        suggestion = suggest_query(request.q, opened.vocabulary)
+    return SearchResult(
+        query={"text": request.q, "parsed": render(tree), "warnings": compiler.warnings},
+        total=outcome.total,
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        hits=outcome.hits,
+        facets=outcome.facets,
+        suggestion=suggestion,
+        mode=mode,
+        timed_out=outcome.timed_out,
+        generation=opened.generation.name,
+    )
+
+
+@dataclass
+class Outcome:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    timed_out: bool
+
+
+def run(
+    opened: OpenIndex, q: wq.Query, request: SearchRequest, time_limit_s: float | None
+) -> Outcome:
+    searcher = opened.searcher
+    limit = request.page * request.per_page
+    if request.sort == "relevance":
+        inner = TopCollector(limit=limit, usequality=False)
+    else:
+        sort_field = "newest" if request.sort == "newest" else "oldest"
+        inner = searcher.collector(
+            limit=limit, sortedby=sort_field, reverse=request.sort == "newest"
+        )
+    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+    collector = TermsCollector(FacetCollector(inner, facets))
+    if time_limit_s:
+        collector = TimeLimitCollector(collector, timelimit=time_limit_s, use_alarm=False)
+    filt = filter_query(request)
+    timed_out = False
+    searcher.weighting = WEIGHTING
+    try:
+        searcher.search_with_collector(
+            q, collector, filter=filt
+        ) if filt else searcher.search_with_collector(q, collector)
+    except TimeLimit:
+        timed_out = True
+    results = collector.results()
+    total = len(results) if not timed_out else results.scored_length()
+    start = (request.page - 1) * request.per_page
+    hits = [make_hit(results, n) for n in range(start, min(limit, results.scored_length()))]
+    return Outcome(total, hits, facet_counts(results), timed_out)
+
+
+def facet_counts(results) -> dict[str, list[dict]]:
+    counts = {}
+    for name in FACETS:
+        try:
+            groups = results.groups(name)
+        except KeyError:
+            groups = {}
+        values = [{"value": value, "count": count} for value, count in groups.items() if value]
+        if name == "month":
+            values.sort(key=lambda v: v["value"], reverse=True)
+        else:
+            values.sort(key=lambda v: (-v["count"], v["value"]))
+        counts[name] = values
+    return counts
+
+
+def make_hit(results, n: int) -> Hit:
+    hit = results[n]
+    story = story_from_stored(hit.fields())
+    return Hit(
+        id=story.id,
+        title=story.title,
+        outlet=story.outlet,
+        published=story.published.isoformat() if story.published else None,
+        published_approximate=story.published_approximate,
+        category=story.category,
+        score=round(hit.score, 4) if hit.score is not None else None,
+        snippet=snippet(hit, story.text, story.caption),
+        also_in=list(story.also_in),
+    )
+
+
+_HIGHLIGHTER = Highlighter(
+    fragmenter=ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80, charlimit=None),
+    formatter=MarkFormatter(),
+)
+
+
+def snippet(hit, body: str, caption: str | None) -> str:
+    """The best passage of the whole body with matches marked; the opening lines if none match."""
+    if hit.results.has_matched_terms():
+        for field_name, text in (("body", body), ("caption", caption or "")):
+            if text and any(f == field_name for f, _ in hit.matched_terms()):
+                marked = _HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1)
+                if marked:
+                    return marked
+    return html.escape(_leading(body), quote=False)
+
+
+def _leading(text: str) -> str:
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    cut = text.rfind(" ", 0, SNIPPET_CHARS)
+    return text[: cut if cut > 0 else SNIPPET_CHARS] + " …"

@@ -1,0 +1,92 @@
+"""One open index per process: opened once, refreshed cheaply when a new generation goes live."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import EmptyIndexError
+from whoosh.searching import Searcher
+
+from searchsvc import generations as gens
+from searchsvc.errors import IndexMissing
+from searchsvc.indexer import VOCAB
+
+log = logging.getLogger("searchsvc")
+
+
+@dataclass
+class OpenIndex:
+    """A generation opened for searching; everything derived from it is cached here."""
+
+    generation: gens.Generation
+    searcher: Searcher
+    meta: dict
+    stamp: tuple[int, int] | None
+    cache: dict = field(default_factory=dict)  # per-generation answers that cannot change
+    _vocab: dict[str, int] | None = None
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        if self._vocab is None:
+            try:
+                self._vocab = json.loads((self.generation.path / VOCAB).read_text("utf-8"))
+            except (OSError, ValueError):
+                self._vocab = {}
+        return self._vocab
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class IndexHandle:
+    """Hands out the live generation's searcher, reopening only when CURRENT changes.
+
+    The check per request is one stat() of the pointer file; a worker therefore switches to a new
+    generation on the first request after it goes live, without a restart.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._open: OpenIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> OpenIndex:
+        stamp = gens.pointer_stamp(self.root)
+        current = self._open
+        if current is not None and current.stamp == stamp:
+            return current
+        with self._lock:
+            if self._open is not None and self._open.stamp == stamp:
+                return self._open
+            fresh = self._load(stamp)
+            old, self._open = self._open, fresh
+        if old is not None and old.generation.name != fresh.generation.name:
+            log.info("switched to index generation %s", fresh.generation.name)
+        return fresh
+
+    def _load(self, stamp: tuple[int, int] | None) -> OpenIndex:
+        generation = gens.current(self.root)
+        if generation is None:
+            raise IndexMissing(f"no index has been built in {self.root} yet")
+        if self._open is not None and self._open.generation.name == generation.name:
+            self._open.stamp = stamp
+            return self._open
+        try:
+            ix = whoosh_index.open_dir(str(generation.path))
+            searcher = ix.searcher()
+        except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
+            raise IndexMissing(
+                f"index generation {generation.name} cannot be opened ({type(exc).__name__}: "
+                f"{exc}); rebuild it"
+            ) from exc
+        return OpenIndex(generation, searcher, generation.meta(), stamp)
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
