@@ -1,6 +1,6 @@
 """Near-duplicate stories: the same story scraped from its page and from a listing, merged.
 
-Two articles are the same story when most word 5-shingles of the shorter body also occur in
+Two articles are the same story when most word 5-shingles of the shorter text also occur in
 the longer one (containment, not Jaccard: a listing copy is a subset of the full story).
 Groups are transitive (union-find). The merged story takes each field from the copy that has
 the best version of it, and keeps the longest copy's id so ids stay stable between builds.
@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from searchsvc.extract.article import Article, normalise_for_identity
-from searchsvc.extract.layouts import CREDIT_NAMES
+from searchsvc.extract.layouts import CAPTION_PREFIXES, CREDIT_NAMES
 
 __all__ = [
     "CONTAINMENT_THRESHOLD",
     "DedupResult",
+    "comparable_text",
     "containment",
     "deduplicate",
     "merge_duplicates",
+    "normalise_for_shingles",
     "shingles",
 ]
 
@@ -53,10 +55,49 @@ def merge_duplicates(articles: list[Article]) -> list[Article]:
 
 def deduplicate(articles: list[Article]) -> DedupResult:
     """Group near-duplicates and merge each group; see the module docstring for the rules."""
-    ordered = sorted(articles, key=_canonical_key)
-    groups = _group(ordered)
+    compared = sorted((_Compared.of(article) for article in articles), key=_Compared.canonical_key)
+    groups = _group(compared)
     stories = sorted((_merge(group) for group in groups), key=lambda a: (a.source_file, a.id))
     return DedupResult(stories=tuple(stories), merged=len(articles) - len(stories))
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """An article with the words it is compared by, computed once."""
+
+    article: Article
+    words: tuple[str, ...]
+    shingles: frozenset[Shingle]
+
+    @classmethod
+    def of(cls, article: Article) -> _Compared:
+        words = tuple(normalise_for_shingles(comparable_text(article)))
+        return cls(article=article, words=words, shingles=_shingles_of(words))
+
+    def canonical_key(self) -> tuple[int, int, int, bool, str, str]:
+        """Longest text first. Equal lengths: the copy that keeps paragraphs and a read date
+        is the full page (a listing flattens paragraphs and only estimates dates)."""
+        article = self.article
+        return (
+            -len(self.words),
+            -len(article.body),
+            _date_rank(article),
+            article.title is None,
+            article.source_file,
+            article.id,
+        )
+
+
+def comparable_text(article: Article) -> str:
+    """The story text without a photo caption at its front (kept there by some scrapes)."""
+    text = article.text or article.title or ""
+    if article.caption and text.startswith(article.caption):
+        return text[len(article.caption) :].lstrip()
+    for pattern in CAPTION_PREFIXES:
+        match = pattern.match(text)
+        if match:
+            return text[match.end() :]
+    return text
 
 
 def normalise_for_shingles(text: str) -> list[str]:
@@ -66,10 +107,14 @@ def normalise_for_shingles(text: str) -> list[str]:
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[Shingle]:
-    words = normalise_for_shingles(text)
+    """The set of `size`-word runs of the normalised text (one short run for a short text)."""
+    return _shingles_of(tuple(normalise_for_shingles(text)), size)
+
+
+def _shingles_of(words: tuple[str, ...], size: int = SHINGLE_WORDS) -> frozenset[Shingle]:
     if len(words) < size:
-        return frozenset({tuple(words)}) if words else frozenset()
-    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+        return frozenset({words}) if words else frozenset()
+    return frozenset(words[i : i + size] for i in range(len(words) - size + 1))
 
 
 def containment(first: frozenset[Shingle], second: frozenset[Shingle]) -> float:
@@ -78,14 +123,10 @@ def containment(first: frozenset[Shingle], second: frozenset[Shingle]) -> float:
     return len(first & second) / smaller if smaller else 0.0
 
 
-def _story_text(article: Article) -> str:
-    return article.text or article.title or ""
-
-
-def _group(ordered: list[Article]) -> list[list[Article]]:
+def _group(compared: list[_Compared]) -> list[list[Article]]:
     """Union-find over pairs that share enough shingles; candidates come from an inverted index."""
-    sets = [shingles(_story_text(article)) for article in ordered]
-    parent = list(range(len(ordered)))
+    sets = [item.shingles for item in compared]
+    parent = list(range(len(compared)))
 
     def root(index: int) -> int:
         while parent[index] != index:
@@ -95,16 +136,21 @@ def _group(ordered: list[Article]) -> list[list[Article]]:
 
     for index, shared in _shared_counts(sets):
         for other, count in shared.items():
-            smaller = min(len(sets[index]), len(sets[other]))
-            if count >= min(MIN_SHARED_SHINGLES, smaller) and count / smaller >= (
-                CONTAINMENT_THRESHOLD
-            ):
-                parent[max(root(index), root(other))] = min(root(index), root(other))
+            if _same_story(count, len(sets[index]), len(sets[other])):
+                first, second = root(index), root(other)
+                parent[max(first, second)] = min(first, second)
 
     groups: dict[int, list[Article]] = {}
-    for index, article in enumerate(ordered):
-        groups.setdefault(root(index), []).append(article)
+    for index, item in enumerate(compared):
+        groups.setdefault(root(index), []).append(item.article)
     return list(groups.values())
+
+
+def _same_story(shared: int, size: int, other_size: int) -> bool:
+    smaller = min(size, other_size)
+    if smaller == 0 or shared < min(MIN_SHARED_SHINGLES, smaller):
+        return False
+    return shared / smaller >= CONTAINMENT_THRESHOLD
 
 
 def _shared_counts(sets: list[frozenset[Shingle]]) -> list[tuple[int, Counter[int]]]:
@@ -118,19 +164,6 @@ def _shared_counts(sets: list[frozenset[Shingle]]) -> list[tuple[int, Counter[in
         for position, index in enumerate(holders):
             counts[index][1].update(holders[position + 1 :])
     return counts
-
-
-def _canonical_key(article: Article) -> tuple[int, int, int, bool, str, str]:
-    """Longest body first. Equal lengths: the copy that keeps paragraphs and a read date is
-    the full page (a listing flattens paragraphs and only estimates dates); then the file."""
-    return (
-        -len(article.text.split()),
-        -len(article.body),
-        _date_rank(article),
-        article.title is None,
-        article.source_file,
-        article.id,
-    )
 
 
 def _date_rank(article: Article) -> int:

@@ -61,6 +61,9 @@ PAREN_CREDIT_CAPTION = re.compile(
     r"\s+"
 )
 
+# Captions glued to the front of story text, tried in this order (listing entries, dedup).
+CAPTION_PREFIXES: tuple[re.Pattern[str], ...] = (CREDIT_CAPTION, PAREN_CREDIT_CAPTION)
+
 # Separator lines ("-" between headlines) carry no text; readers skip them without a record.
 SEPARATOR = re.compile(r"^[-–—•*_=·]+$")
 COMMENT_COUNT = re.compile(r"^(?:\d+|no) comments?$", re.IGNORECASE)
@@ -242,7 +245,7 @@ LATEST_NEWS_LISTING = ListingLayout(
         ),
         InlineRule(None, re.compile(r"\s*" + _BYLINE_NOTE.format("byline") + "$")),
     ),
-    caption_rules=(CREDIT_CAPTION, PAREN_CREDIT_CAPTION),
+    caption_rules=CAPTION_PREFIXES,
 )
 
 LISTING_LAYOUTS: tuple[ListingLayout, ...] = (LATEST_NEWS_LISTING,)

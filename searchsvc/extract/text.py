@@ -359,17 +359,15 @@ def _read_generic_body(content: list[str], draft: _Draft) -> list[str]:
     kept: list[str] = []
     in_related = False
     for line in content:
-        if layouts.GENERIC_RELATED.pattern.match(line):
-            in_related = True
-            draft.drop(layouts.GENERIC_RELATED.rule, line)
-            continue
-        if in_related and not _is_prose(line):
-            draft.drop(layouts.GENERIC_RELATED.rule, line)
-            continue
-        in_related = False
         found = _first_match(layouts.GENERIC_BODY_RULES, line)
         if found:
             _apply_line_rule(*found, line, draft)
+        elif layouts.GENERIC_RELATED.pattern.match(line):
+            in_related = True
+            draft.drop(layouts.GENERIC_RELATED.rule, line)
+        elif in_related and not _is_prose(line):
+            draft.drop(layouts.GENERIC_RELATED.rule, line)
         else:
+            in_related = False
             kept.append(line)
     return kept
