@@ -10,7 +10,12 @@ from itertools import islice
 
 from whoosh import query as wq
 from whoosh import scoring, sorting
-from whoosh.collectors import FacetCollector, TermsCollector, TimeLimitCollector, TopCollector
+from whoosh.collectors import (
+    FacetCollector,
+    TermsCollector,
+    TimeLimitCollector,
+    TopCollector,
+)
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
 from whoosh.searching import TimeLimit
 
@@ -276,9 +281,17 @@ def run(
     opened: OpenIndex, q: wq.Query, request: SearchRequest, time_limit_s: float | None
 ) -> Outcome:
     searcher = opened.searcher
+    filt = filter_query(request)
+    if filt is not None:
+        # Filters narrow the matches without adding to the score. Whoosh 2.7.4's Require returns
+        # the complement of the filter, so a zero-scored AND is used instead.
+        scoreless = wq.ConstantScoreQuery(filt, 0.0)
+        q = scoreless if isinstance(q, wq.Every) else wq.And([q, scoreless])
     limit = request.page * request.per_page
     if request.sort == "relevance":
-        inner = TopCollector(limit=limit, usequality=False)
+        # Exact totals and facets need every match: no block-quality skipping, no matcher
+        # replacement (both drop documents that cannot reach the top N).
+        inner = TopCollector(limit=limit, usequality=False, replace=0)
     else:
         sort_field = "newest" if request.sort == "newest" else "oldest"
         inner = searcher.collector(
@@ -288,13 +301,10 @@ def run(
     collector = TermsCollector(FacetCollector(inner, facets))
     if time_limit_s:
         collector = TimeLimitCollector(collector, timelimit=time_limit_s, use_alarm=False)
-    filt = filter_query(request)
     timed_out = False
     searcher.weighting = WEIGHTING
     try:
-        searcher.search_with_collector(
-            q, collector, filter=filt
-        ) if filt else searcher.search_with_collector(q, collector)
+        searcher.search_with_collector(q, collector)
     except TimeLimit:
         timed_out = True
     results = collector.results()
