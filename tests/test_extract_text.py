@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchsvc.extract.article import Article
 from searchsvc.extract.text import extract_text
@@ -278,3 +280,34 @@ def test_known_layout_with_a_broken_header_falls_back_to_generic() -> None:
     (article,) = extract_text(text, "broken.txt")
     assert article.layout == "generic"
     assert article.published is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=80),
+            st.sampled_from(
+                [
+                    "Latest news with #Topic",
+                    "THE ASAHI SHIMBUN",
+                    " date 2025-06-04  Japan Today",
+                    "15:33 JST, June 5, 2025",
+                    "14 hours ago",
+                    "2 days ago",
+                    "",
+                    "- Politics",
+                    "Related Tags",
+                    "JN ACCESS RANKING",
+                    "-",
+                    "© KYODO",
+                    "99:99 JST, Foo 45, 2025",
+                ]
+            ),
+        ),
+        max_size=15,
+    )
+)
+def test_any_text_extracts_without_raising(lines: list[str]) -> None:
+    for article in extract_text("\n".join(lines), "fuzz.txt"):
+        assert isinstance(article.body, tuple)

@@ -159,7 +159,7 @@ COMMON_BODY_RULES: tuple[LineRule, ...] = (
 # listing pages name the same stories that way, and one story must carry one outlet name.
 JAPAN_NEWS = PageLayout(
     name="japan_news",
-    detect=re.compile(r"^\d{1,2}:\d{2} JST, [A-Z][a-z]+ \d{1,2}, \d{4}$", re.MULTILINE),
+    detect=re.compile(DATE_LINE_PATTERNS[0].pattern, re.MULTILINE),
     outlet="Yomiuri Shimbun",
     header=(
         Slot(keep="title"),

@@ -23,6 +23,7 @@ __all__ = ["extract_text"]
 
 _TEXT_FIELDS = ("title", "caption", "category", "outlet", "byline", "dateline")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_ANY_LINE = re.compile(r"^.+$")
 
 
 def extract_text(text: str, source_file: str) -> list[Article]:
@@ -165,7 +166,7 @@ def _read_header(content: list[str], slots: tuple[Slot, ...], draft: _Draft) -> 
     position = 0
     for slot in slots:
         line = content[position] if position < len(content) else ""
-        match = (slot.pattern or re.compile(r"^.+$")).match(line)
+        match = (slot.pattern or _ANY_LINE).match(line)
         if match is None:
             if slot.optional:
                 continue
@@ -224,6 +225,8 @@ class _Entry:
 def _extract_listing(lines: list[str], source_file: str, listing: ListingLayout) -> list[Article]:
     heading = next(line for line in lines if line)
     starts = _entry_starts(lines, listing)
+    if not starts:
+        return []
     bounds = zip(starts, [*starts[1:], len(lines)], strict=True)
     entries = [
         _read_entry(_content(lines[start:end]), f"{source_file}#{number}", listing)
@@ -242,8 +245,10 @@ def _entry_starts(lines: list[str], listing: ListingLayout) -> list[int]:
         if not listing.age.match(line):
             continue
         above = lines[index - 1] if index > 0 else ""
-        is_label = above and not _is_prose(above) and _word_count(above) <= 6
-        starts.append(index - 1 if is_label else index)
+        is_label = bool(above) and not _is_prose(above) and _word_count(above) <= 6
+        start = index - 1 if is_label and not listing.age.match(above) else index
+        if not starts or start > starts[-1]:
+            starts.append(start)
     return starts
 
 
