@@ -8,7 +8,7 @@ Boilerplate knowledge (which tags, roles and class tokens are chrome) comes from
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -33,6 +33,12 @@ _STORY_SHARE = 0.5
 _MIN_BLOCK_CHARS = 25
 _MAX_LINK_DENSITY = 0.5
 _MAX_REMOVED_RECORDS = 40
+_WORD = re.compile(r"\w+")
+_SHINGLE = 4
+# JSON-LD articleBody replaces the markup's body only when it is this many times longer.
+_LD_OVERRIDE = 2.0
+# Order in which equally agreeing candidates win; trafilatura is the strongest single extractor.
+CANDIDATE_PREFERENCE: tuple[str, ...] = ("trafilatura", "readability", "dom")
 
 
 @dataclass(frozen=True)
@@ -269,14 +275,55 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
 
 
 def choose_body(candidates: list[Candidate]) -> tuple[str, ...]:
-    """Pick the body most likely to be the story from several extractors' candidates."""
-    by_source = {c.source: c for c in candidates if c.paragraphs}
-    if not by_source:
-        return ()
-    preferred = (
-        by_source.get("trafilatura") or by_source.get("dom") or next(iter(by_source.values()))
-    )
-    ld = by_source.get("jsonld")
-    if ld is not None and ld.chars > 2 * preferred.chars:
+    """Pick the body most likely to be the story from several extractors' candidates.
+
+    Extractors fail in different ways (one keeps a comment thread, another loses the second
+    half of the story), so the candidate that agrees most with all the others is the one whose
+    errors are shared by nobody else. JSON-LD `articleBody` is often a teaser, so it is used
+    only when the page's markup gives much less text than it.
+    """
+    usable = [c for c in candidates if c.paragraphs and c.source != "jsonld"]
+    usable.sort(key=lambda c: _preference(c.source))
+    chosen = _most_agreeing(usable)
+    ld = next((c for c in candidates if c.source == "jsonld" and c.paragraphs), None)
+    if ld is not None and (chosen is None or ld.chars > _LD_OVERRIDE * chosen.chars):
         return ld.paragraphs
-    return preferred.paragraphs
+    return chosen.paragraphs if chosen is not None else ()
+
+
+def _preference(source: str) -> int:
+    return CANDIDATE_PREFERENCE.index(source) if source in CANDIDATE_PREFERENCE else 99
+
+
+def _most_agreeing(candidates: list[Candidate]) -> Candidate | None:
+    if len(candidates) <= 2:
+        return candidates[0] if candidates else None
+    shingles = [shingle_counts(" ".join(c.paragraphs)) for c in candidates]
+    best, best_score = None, -1.0
+    for index, candidate in enumerate(candidates):
+        agreement = sum(
+            overlap_f1(other, shingles[index])
+            for other_index, other in enumerate(shingles)
+            if other_index != index
+        )
+        if agreement > best_score:
+            best, best_score = candidate, agreement
+    return best
+
+
+def shingle_counts(text: str, size: int = _SHINGLE) -> Counter[tuple[str, ...]]:
+    """Word n-grams of `text`: a length-insensitive fingerprint for comparing candidate bodies."""
+    words = _WORD.findall(text)
+    if len(words) < size:
+        return Counter([tuple(words)]) if words else Counter()
+    return Counter(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def overlap_f1(reference: Counter[tuple[str, ...]], other: Counter[tuple[str, ...]]) -> float:
+    """Harmonic mean of how much of each shingle multiset the other covers (0 when disjoint)."""
+    shared = sum((reference & other).values())
+    if not shared:
+        return 0.0
+    precision = shared / sum(other.values())
+    recall = shared / sum(reference.values())
+    return 2 * precision * recall / (precision + recall)
