@@ -51,7 +51,31 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
             return data.decode(declared)
         except (UnicodeDecodeError, LookupError):
             pass
+    return _detect(data)
+
+
+def _detect(data: bytes) -> str:
+    """Detection for undeclared legacy encodings.
+
+    Statistical detection is good at telling multi-byte encodings (Shift_JIS, EUC-KR, GB18030)
+    apart, but on short Western texts it often picks an exotic single-byte code page; cp1252 is
+    by far the most common one in news pages, so it wins whenever the guess is single-byte and
+    cp1252 decodes the bytes cleanly.
+    """
     best = from_bytes(data).best()
+    if best is not None and not _is_single_byte(best.encoding):
+        return str(best)
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     if best is not None:
         return str(best)
     return data.decode("cp1252", errors="replace")
+
+
+def _is_single_byte(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name.startswith(("cp", "iso8859", "latin", "mac", "koi8"))
+    except LookupError:
+        return True

@@ -1,0 +1,189 @@
+"""The rebuild script: incremental, atomic, one writer at a time, never aborted by a bad file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from searchsvc import generations as gens
+from searchsvc.errors import IndexBusy
+from searchsvc.indexer import build, freshness
+from searchsvc.search import SearchRequest, search
+from searchsvc.searcher import IndexHandle
+
+SEARCHSVC = [sys.executable, "-m", "searchsvc"]
+
+
+def total(root: Path, q: str) -> int:
+    handle = IndexHandle(root)
+    try:
+        return search(handle.get(), SearchRequest(q=q)).total
+    finally:
+        handle.close()
+
+
+def write_story(folder: Path, name: str, words: str) -> Path:
+    path = folder / name
+    body = "\n".join(
+        f"{words} paragraph {i} with enough words to be a real paragraph of text." for i in range(4)
+    )
+    path.write_text(f"A headline about {words}\n{body}\n", "utf-8")
+    return path
+
+
+def test_incremental_build_reuses_unchanged_files(seeds_copy, tmp_path):
+    root = tmp_path / "index"
+    first = build(seeds_copy, root)
+    assert first.full and first.files_read == 5 and first.stories == 7
+    write_story(seeds_copy, "005_new.txt", "zanzibar")
+    second = build(seeds_copy, root)
+    assert not second.full
+    assert second.files_read == 1 and second.files_reused == 5
+    assert second.added == 1 and second.deleted == 0
+    assert total(root, "zanzibar") == 1
+    (seeds_copy / "005_new.txt").unlink()
+    third = build(seeds_copy, root)
+    assert third.deleted == 1 and third.stories == 7
+    assert total(root, "zanzibar") == 0
+    assert total(root, "Kananaskis") == 1
+
+
+def test_changed_file_is_reflected(seeds_copy, tmp_path):
+    root = tmp_path / "index"
+    path = write_story(seeds_copy, "005_new.txt", "zanzibar")
+    build(seeds_copy, root)
+    write_story(seeds_copy, "005_new.txt", "kathmandu")
+    os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    summary = build(seeds_copy, root)
+    assert summary.files_read == 1
+    assert total(root, "zanzibar") == 0 and total(root, "kathmandu") == 1
+
+
+def test_full_rebuild_gives_the_same_ids(seeds_copy, tmp_path):
+    from searchsvc.stories import all_stories
+
+    def ids(root: Path) -> list[str]:
+        handle = IndexHandle(root)
+        return sorted(s["id"] for s in all_stories(handle.get()))
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(seeds_copy, a)
+    (seeds_copy / "000_20ed3aca2b42eea2.txt").rename(seeds_copy / "zzz_renamed.txt")
+    build(seeds_copy, b, full=True)
+    assert ids(a) == ids(b)
+
+
+def test_old_generations_are_cleaned_up(seeds_copy, tmp_path):
+    root = tmp_path / "index"
+    for _ in range(5):
+        build(seeds_copy, root, keep=3)
+    names = [g.name for g in gens.generations(root)]
+    assert len(names) == 3
+    assert gens.current(root).name == names[-1] == "gen-000005"
+
+
+def test_bad_files_are_reported_and_skipped(seeds_copy, tmp_path):
+    (seeds_copy / "empty.txt").write_text("")
+    (seeds_copy / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (seeds_copy / "latin1.txt").write_bytes(
+        "Café owners in Zürich\n\nThe café société met in Zürich to discuss a long "
+        "agenda of local matters affecting owners.\n".encode("cp1252")
+    )
+    unreadable = seeds_copy / "secret.txt"
+    unreadable.write_text("secret")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Outside story\n\nThis file lives outside the seeds folder entirely.\n")
+    (seeds_copy / "link.txt").symlink_to(outside)
+    summary = build(seeds_copy, tmp_path / "index", max_bytes=10_000)
+    reasons = dict(summary.skipped)
+    assert reasons["empty.txt"] == "empty file"
+    assert "binary" in reasons["binary.txt"]
+    assert "outside" in reasons["link.txt"]
+    assert "004_61a9e09eb2a5f23a.txt" in reasons  # larger than the 10 kB limit set here
+    assert summary.stories >= 6
+    assert total(tmp_path / "index", "Zürich") == 1  # cp1252 decoded, accents folded
+
+
+def test_nothing_indexable_leaves_no_generation(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "empty.txt").write_text("")
+    summary = build(seeds, tmp_path / "index")
+    assert summary.stories == 0 and gens.current(tmp_path / "index") is None
+
+
+def test_second_concurrent_build_is_refused(seeds_copy, tmp_path):
+    root = tmp_path / "index"
+    with gens.build_lock(root), pytest.raises(IndexBusy, match="another build"):
+        build(seeds_copy, root)
+    assert build(seeds_copy, root).stories == 7  # the lock died with its holder
+
+
+def many_seeds(folder: Path, count: int) -> None:
+    words = [
+        "tokyo",
+        "seoul",
+        "summit",
+        "trade",
+        "envoy",
+        "minister",
+        "treaty",
+        "harbour",
+        "festival",
+        "railway",
+    ]
+    for n in range(count):
+        lines = [f"Story number {n} about {words[n % 10]} and {words[(n * 7) % 10]}"]
+        lines += [
+            " ".join(words[(n + i + k) % 10] for k in range(40)) + f" unique{n}x{i}."
+            for i in range(12)
+        ]
+        (folder / f"bulk_{n:05d}.txt").write_text("\n".join(lines), "utf-8")
+
+
+def test_killed_rebuild_leaves_the_old_index_answering(seeds_copy, tmp_path):
+    root = tmp_path / "index"
+    build(seeds_copy, root)
+    live = gens.current(root).name
+    many_seeds(seeds_copy, 1500)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(
+        [*SEARCHSVC, "index", "--seeds", str(seeds_copy), "--index", str(root), "--full"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not list(root.glob(".tmp-gen-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert gens.current(root).name == live
+    assert total(root, "Kananaskis") == 1
+    assert total(root, "unique3x4") == 0
+
+    summary = build(seeds_copy, root)  # no manual clean-up needed
+    assert summary.stories == 1507
+    assert not list(root.glob(".tmp-gen-*"))
+    assert total(root, "unique3x4") == 1
+
+
+def test_freshness_reports_changed_and_removed(seeds_copy, tmp_path):
+    root = tmp_path / "index"
+    build(seeds_copy, root)
+    assert freshness(seeds_copy, gens.current(root))["stale"] is False
+    write_story(seeds_copy, "005_new.txt", "zanzibar")
+    (seeds_copy / "001_b66959c7f5a1448a.txt").unlink()
+    fresh = freshness(seeds_copy, gens.current(root))
+    assert fresh == {
+        "stale": True,
+        "changed": ["005_new.txt"],
+        "removed": ["001_b66959c7f5a1448a.txt"],
+    }
