@@ -1,4 +1,4 @@
-"""Seeds folder → a new index generation: extract (reusing unchanged files), dedup, write, switch."""
+"""Seeds folder → a new index generation: extract (reusing unchanged files), dedup, write."""
 
 from __future__ import annotations
 
