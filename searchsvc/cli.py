@@ -298,3 +298,30 @@ def _print_extracted(record: dict) -> None:
     for removed in record["removed"]:
         click.secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
     click.echo("")
+
+
+@main.command("serve")
+@INDEX_OPTION
+@click.option("--bind", help="Address to listen on (default: $SEARCHSVC_BIND or 127.0.0.1:8000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: 2).")
+def serve_command(index_dir: Path | None, bind: str | None, workers: int | None) -> None:
+    """Serve the search page and JSON API with gunicorn."""
+    import os
+
+    settings = load_settings(index=index_dir, bind=bind, workers=workers)
+    # The workers read the index folder from the environment (create_app loads the settings).
+    os.environ["SEARCHSVC_INDEX"] = str(settings.index.resolve())
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:searchsvc.gunicorn_conf",
+        "--bind",
+        settings.bind,
+        "--workers",
+        str(settings.workers),
+        "searchsvc:create_app()",
+    ]
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)

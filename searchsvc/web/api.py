@@ -1,0 +1,36 @@
+"""The JSON API: /api/search, /api/articles/<id>, /api/health, /api/openapi.json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from searchsvc.web import core
+from searchsvc.web.openapi import openapi_document
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    search_request = core.parse_search_args(request.args)
+    result = core.run_search(search_request)
+    response = jsonify(core.search_json(result))
+    links = core.page_links(search_request, result, "api.search")
+    if links:
+        response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    return response
+
+
+@blueprint.get("/articles/<path:story_id>")
+def article(story_id: str) -> Response:
+    return jsonify(core.article_view(story_id))
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    return jsonify(core.health())
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())

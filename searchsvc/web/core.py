@@ -1,0 +1,216 @@
+"""The bridge from a web request to the search core, shared by the JSON API and the HTML pages.
+
+Both blueprints call these functions and render the very same values, so the page and the API
+can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import current_app, url_for
+from werkzeug.datastructures import MultiDict
+
+from searchsvc.analysis import english_analyzer
+from searchsvc.config import Settings
+from searchsvc.errors import ArticleNotFound, InvalidParameter
+from searchsvc.indexer import freshness
+from searchsvc.query import literal_words
+from searchsvc.schema import story_from_stored, story_record
+from searchsvc.search import SearchRequest, SearchResult, search
+from searchsvc.searcher import IndexHandle, OpenIndex
+from searchsvc.stories import get_story
+
+RELATED_COUNT = 5
+MAX_LABEL_CHARS = 200
+_WHOLE_NUMBER = re.compile(r"\d{1,9}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Story ids are short hex digests; anything else (slashes, dots, NULs) cannot name a story.
+STORY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def settings() -> Settings:
+    return current_app.extensions["searchsvc.settings"]
+
+
+def current_index() -> OpenIndex:
+    """The live generation for this process (raises IndexMissing when none is built yet)."""
+    handle: IndexHandle = current_app.extensions["searchsvc.index"]
+    return handle.get()
+
+
+def parse_search_args(args: MultiDict) -> SearchRequest:
+    """Query-string → a validated SearchRequest; InvalidParameter names the first bad one."""
+    for name, value in args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise InvalidParameter(name.replace("\x00", "") or "q", "contains a NUL character")
+    limits = settings()
+    request = SearchRequest(
+        q=args.get("q", ""),
+        page=_whole_number(args, "page", 1),
+        per_page=_whole_number(args, "per_page", limits.default_per_page),
+        sort=args.get("sort") or "relevance",
+        outlet=_label(args, "outlet"),
+        category=_label(args, "category"),
+        date_from=_iso_date(args, "from"),
+        date_to=_iso_date(args, "to"),
+    )
+    if request.page > limits.max_page:
+        raise InvalidParameter("page", f"must be at most {limits.max_page}")
+    return request.validate(limits.max_query_chars, limits.max_per_page)
+
+
+def _whole_number(args: MultiDict, name: str, default: int) -> int:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise InvalidParameter(name, "must be a whole number")
+    return int(text)
+
+
+def _label(args: MultiDict, name: str) -> str | None:
+    value = args.get(name) or None
+    if value is not None and len(value) > MAX_LABEL_CHARS:
+        raise InvalidParameter(name, f"must be at most {MAX_LABEL_CHARS} characters")
+    return value
+
+
+def _iso_date(args: MultiDict, name: str) -> date | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(name, "must be a date written YYYY-MM-DD") from None
+
+
+def run_search(request: SearchRequest) -> SearchResult:
+    limits = settings()
+    return search(
+        current_index(),
+        request,
+        max_expansion=limits.max_expansion,
+        time_limit_s=limits.search_time_limit_s,
+    )
+
+
+def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
+    """The query-string form of a request (defaults left out), with some parameters changed."""
+    values: dict[str, object] = {
+        "q": request.q,
+        "page": request.page,
+        "per_page": request.per_page,
+        "sort": request.sort,
+        "outlet": request.outlet,
+        "category": request.category,
+        "from": request.date_from,
+        "to": request.date_to,
+    }
+    values.update(changes)
+    defaults = {"page": 1, "per_page": settings().default_per_page, "sort": "relevance"}
+    return {
+        name: str(value)
+        for name, value in values.items()
+        if value not in (None, "") and defaults.get(name) != value
+    }
+
+
+def search_json(result: SearchResult) -> dict:
+    """The result value as the API serves it: the core's dict plus page count and article URLs."""
+    data = result.to_dict()
+    data["pages"] = result.pages
+    for hit in data["hits"]:
+        hit["url"] = url_for("pages.article", story_id=hit["id"])
+    return data
+
+
+def page_links(request: SearchRequest, result: SearchResult, endpoint: str) -> dict[str, str]:
+    """URLs of the previous and next result pages, where they exist."""
+    links = {}
+    if request.page > 1:
+        previous = min(request.page - 1, result.pages)
+        links["prev"] = url_for(endpoint, **request_args(request, page=previous))
+    if request.page < result.pages:
+        links["next"] = url_for(endpoint, **request_args(request, page=request.page + 1))
+    return links
+
+
+def article_view(story_id: str) -> dict:
+    """The full story as one JSON-ready value: fields, body paragraphs, also_in, related."""
+    if not STORY_ID.fullmatch(story_id):
+        raise ArticleNotFound(f"no story with id {story_id!r}")
+    opened = current_index()
+    story = get_story(opened, story_id)
+    record = story_record(story)
+    record["url"] = url_for("pages.article", story_id=story.id)
+    record["related"] = related_stories(opened, story.id, story.text)
+    return record
+
+
+def related_stories(opened: OpenIndex, story_id: str, body: str) -> list[dict]:
+    """'More like this': the stories sharing the body's most telling words (never the story)."""
+    searcher = opened.searcher
+    docnum = searcher.document_number(id=story_id)
+    if docnum is None or not body:
+        return []
+    related = []
+    for hit in searcher.more_like(docnum, "body", text=body, top=RELATED_COUNT + 1):
+        story = story_from_stored(hit.fields())
+        if story.id == story_id:
+            continue
+        related.append(
+            {
+                "id": story.id,
+                "title": story.title,
+                "outlet": story.outlet,
+                "published": story.published.isoformat() if story.published else None,
+                "published_approximate": story.published_approximate,
+                "url": url_for("pages.article", story_id=story.id),
+            }
+        )
+    return related[:RELATED_COUNT]
+
+
+def similar_query(title: str, most: int = 6) -> str:
+    """A 'search for similar' query: the title's searchable words, any of them."""
+    analyzer = english_analyzer()
+    words: list[str] = []
+    for word in literal_words(title).split():
+        if len(word) > 2 and word not in words and list(analyzer(word, mode="query")):
+            words.append(word)
+    return " OR ".join(words[:most])
+
+
+def health() -> dict:
+    """The live generation, its size and age, and which seed files it does not reflect yet."""
+    opened = current_index()
+    fresh = freshness(settings().seeds, opened.generation)
+    return {
+        "status": "ok",
+        "generation": opened.generation.name,
+        "doc_count": opened.meta.get("doc_count"),
+        "built_at": opened.meta.get("built_at"),
+        "seeds": {"path": str(settings().seeds), **fresh},
+    }
+
+
+def form_choices(opened: OpenIndex) -> dict[str, list[str]]:
+    """Outlet and category names for the form's selects, computed once per generation."""
+    cached = opened.cache.get("form_choices")
+    if cached is None:
+        reader = opened.searcher.reader()
+        cached = {
+            name: sorted(
+                value.decode("utf-8") if isinstance(value, bytes) else value
+                for value in reader.field_terms(name)
+                if value
+            )
+            for name in ("outlet", "category")
+        }
+        opened.cache["form_choices"] = cached
+    return cached

@@ -1,0 +1,335 @@
+"""The OpenAPI 3.1 description of the JSON API (its schemas are JSON Schema 2020-12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from searchsvc import __version__
+from searchsvc.search import FACETS, SORTS
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "An RFC 9457 problem detail.",
+        "required": ["type", "title", "status", "code", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "code": {"type": "string"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "position": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "query_syntax: 0-based character offset of the problem",
+            },
+            "query": {"type": "string"},
+            "parameter": {
+                "type": "string",
+                "description": "invalid_parameter: the request parameter at fault",
+            },
+        },
+    },
+    "Hit": {
+        "type": "object",
+        "required": [
+            "id",
+            "title",
+            "outlet",
+            "published",
+            "published_approximate",
+            "category",
+            "score",
+            "snippet",
+            "also_in",
+            "url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": {
+                "type": ["string", "null"],
+                "description": "ISO 8601 date or date-time",
+            },
+            "published_approximate": {"type": "boolean"},
+            "category": NULLABLE_STRING,
+            "score": {"type": ["number", "null"]},
+            "snippet": {
+                "type": "string",
+                "description": "HTML-escaped text; matched words wrapped in <mark>",
+            },
+            "also_in": {"type": "array", "items": {"type": "string"}},
+            "url": {"type": "string", "description": "the article's web page"},
+        },
+    },
+    "FacetValue": {
+        "type": "object",
+        "required": ["value", "count"],
+        "additionalProperties": False,
+        "properties": {
+            "value": {"type": "string"},
+            "count": {"type": "integer", "minimum": 1},
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": [
+            "query",
+            "total",
+            "page",
+            "per_page",
+            "pages",
+            "took_ms",
+            "hits",
+            "facets",
+            "suggestion",
+            "mode",
+            "timed_out",
+            "generation",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "query": {
+                "type": "object",
+                "required": ["text", "parsed", "warnings"],
+                "additionalProperties": False,
+                "properties": {
+                    "text": {"type": "string"},
+                    "parsed": {"type": "string"},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "pages": {"type": "integer", "minimum": 1},
+            "took_ms": {"type": "number", "minimum": 0},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {
+                "type": "object",
+                "required": list(FACETS),
+                "additionalProperties": False,
+                "properties": {
+                    name: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
+                    for name in FACETS
+                },
+            },
+            "suggestion": NULLABLE_STRING,
+            "mode": {"enum": ["all", "any", "browse"]},
+            "timed_out": {"type": "boolean"},
+            "generation": {"type": "string"},
+        },
+    },
+    "RelatedStory": {
+        "type": "object",
+        "required": ["id", "title", "outlet", "published", "published_approximate", "url"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": NULLABLE_STRING,
+            "published_approximate": {"type": "boolean"},
+            "url": {"type": "string"},
+        },
+    },
+    "Article": {
+        "type": "object",
+        "required": [
+            "id",
+            "title",
+            "outlet",
+            "published",
+            "published_approximate",
+            "category",
+            "body",
+            "also_in",
+            "related",
+            "url",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": NULLABLE_STRING,
+            "published_approximate": {"type": "boolean"},
+            "category": NULLABLE_STRING,
+            "byline": NULLABLE_STRING,
+            "dateline": NULLABLE_STRING,
+            "caption": NULLABLE_STRING,
+            "body": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "paragraphs in order",
+            },
+            "source_file": {"type": "string"},
+            "also_in": {"type": "array", "items": {"type": "string"}},
+            "layout": {"type": "string"},
+            "url": {"type": "string"},
+            "related": {
+                "type": "array",
+                "maxItems": 5,
+                "items": {"$ref": "#/components/schemas/RelatedStory"},
+            },
+        },
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "generation", "doc_count", "built_at", "seeds"],
+        "additionalProperties": False,
+        "properties": {
+            "status": {"const": "ok"},
+            "generation": {"type": "string"},
+            "doc_count": {"type": ["integer", "null"]},
+            "built_at": NULLABLE_STRING,
+            "seeds": {
+                "type": "object",
+                "required": ["path", "stale", "changed", "removed"],
+                "additionalProperties": False,
+                "properties": {
+                    "path": {"type": "string"},
+                    "stale": {"type": "boolean"},
+                    "changed": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "seed files new or changed since the index was built",
+                    },
+                    "removed": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+def _json(schema: str, description: str, headers: dict | None = None) -> dict:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+INDEX_MISSING = _problem("No index has been built yet (the detail says how to build one)")
+OTHER_ERROR = _problem("Any other failure, e.g. 405 for methods other than GET and HEAD")
+
+SEARCH_PARAMETERS = [
+    _query("q", {"type": "string", "maxLength": 500}, "The query; empty browses every story."),
+    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "1-based result page."),
+    _query(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+        "Hits per page.",
+    ),
+    _query("sort", {"enum": list(SORTS), "default": "relevance"}, "Result order."),
+    _query("outlet", {"type": "string"}, "Only stories from this outlet (exact name)."),
+    _query("category", {"type": "string"}, "Only stories in this category (exact name)."),
+    _query("from", {"type": "string", "format": "date"}, "Published on or after (YYYY-MM-DD)."),
+    _query("to", {"type": "string", "format": "date"}, "Published on or before (YYYY-MM-DD)."),
+]
+
+PATHS: dict[str, Any] = {
+    "/api/search": {
+        "get": {
+            "operationId": "search",
+            "summary": "Ranked full-text search with snippets, facets and paging",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {
+                "200": _json(
+                    "SearchResult",
+                    "The result page (a page past the end has no hits and the true total)",
+                    {
+                        "Link": {
+                            "description": 'rel="prev" and rel="next" result pages',
+                            "schema": {"type": "string"},
+                        }
+                    },
+                ),
+                "400": _problem(
+                    "query_syntax (with position) or invalid_parameter (with parameter)"
+                ),
+                "503": INDEX_MISSING,
+                "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/api/articles/{id}": {
+        "get": {
+            "operationId": "getArticle",
+            "summary": "One full story with related stories",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("Article", "The story"),
+                "404": _problem("No story has this id"),
+                "503": INDEX_MISSING,
+                "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/api/health": {
+        "get": {
+            "operationId": "health",
+            "summary": "The live index generation and whether the seeds folder is newer",
+            "responses": {
+                "200": _json("Health", "The index is serving"),
+                "503": INDEX_MISSING,
+                "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3.1",
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "searchsvc",
+            "version": __version__,
+            "description": "Full-text search over news stories. Errors are RFC 9457 problems.",
+        },
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }
