@@ -1,0 +1,221 @@
+"""The HTML pages through Flask's test client: what a reader sees, with no JavaScript at all."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from searchsvc import create_app
+from tests.conftest import SEEDS
+
+pytest_plugins = ["tests.conftest_web"]
+
+G7_ID = "5354a1b359afebe6"
+
+
+class Page(HTMLParser):
+    """Collects tags with their attributes, and the text, of a rendered page."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text_parts: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", "".join(self.text_parts))
+
+    def all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [
+            a
+            for t, a in self.tags
+            if t == tag and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
+
+    def links(self) -> list[str]:
+        return [a["href"] for a in self.all("a") if a.get("href")]
+
+
+def get_page(client, url: str, status: int = 200) -> tuple[Page, str]:
+    response = client.get(url)
+    assert response.status_code == status, response.data[:500]
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    return Page(html), html
+
+
+def test_home_has_a_get_form_with_selects_filled_from_the_index(client):
+    page, _ = get_page(client, "/")
+    form = page.all("form")[0]
+    assert form["method"] == "get" and form["action"] == "/search"
+    assert page.all("label", for_="q") and page.all("input", name="q")
+    options = {o["value"] for o in page.all("option")}
+    assert {
+        "Yomiuri Shimbun",
+        "Asahi Shimbun",
+        "Jiji Press",
+        "The Mainichi",
+        "Japan Today",
+    } <= options
+    assert {"Politics", "Business"} <= options
+    for name in ("outlet", "category", "from", "to", "sort"):
+        assert page.all("label", for_=name), name
+    assert page.all("input", type="date", name="from") and page.all("input", type="date", name="to")
+
+
+def test_results_show_count_time_and_a_full_hit(client):
+    page, html = get_page(client, "/search?q=Kananaskis")
+    assert re.search(r"1 result for “Kananaskis” \(\d+\.\d ms\)", page.text)
+    assert f'href="/articles/{G7_ID}"' in html
+    assert "<mark>KANANASKIS</mark>" in html
+    assert "Yomiuri Shimbun" in page.text
+    assert "18 Jun 2025, 15:46" in page.text
+    assert page.all("time", datetime="2025-06-18T15:46:00+09:00")
+    assert "Politics" in page.text
+    assert page.all("input", name="q", value="Kananaskis")
+
+
+def test_approximate_dates_are_marked(client):
+    page, _ = get_page(client, "/search?outlet=The+Mainichi")
+    assert "≈ 5 Jun 2025" in page.text
+    assert "(approximate)" in page.text
+
+
+def test_facet_links_refine_the_search(client):
+    page, _ = get_page(client, "/search?q=Ishiba")
+    links = page.links()
+    assert "/search?q=Ishiba&outlet=Yomiuri+Shimbun" in links
+    assert "/search?q=Ishiba&category=Business" in links
+    assert "/search?q=Ishiba&from=2025-06-01&to=2025-06-30" in links
+    refined, _ = get_page(client, "/search?q=Ishiba&outlet=Yomiuri+Shimbun")
+    assert "3 results for" in refined.text
+    assert "Outlet: Yomiuri Shimbun" in refined.text
+    assert "/search?q=Ishiba" in refined.links()  # the filter's remove link
+
+
+def test_sort_switch_and_pagination(client):
+    page, html = get_page(client, "/search?q=Ishiba&per_page=2")
+    links = page.links()
+    assert "/search?q=Ishiba&per_page=2&sort=newest" in links
+    assert "/search?q=Ishiba&per_page=2&sort=oldest" in links
+    assert page.all("a", rel="next")[0]["href"] == "/search?q=Ishiba&page=2&per_page=2"
+    assert 'aria-current="page"' in html
+    second, _ = get_page(client, "/search?q=Ishiba&page=2&per_page=2")
+    assert second.all("a", rel="prev")[0]["href"] == "/search?q=Ishiba&per_page=2"
+    past, _ = get_page(client, "/search?q=Ishiba&page=9&per_page=2")
+    assert "No more results" in past.text and "7 results" in past.text
+
+
+def test_did_you_mean_is_a_link(client):
+    page, _ = get_page(client, "/search?q=diplomcy")
+    assert "/search?q=diplomacy" in page.links()
+    assert "Did you mean" in page.text
+
+
+def test_empty_state_helps(client):
+    page, _ = get_page(client, "/search?q=%22SoftBank+merger%22")
+    assert "No stories match" in page.text
+    assert "/search?q=SoftBank+OR+merger" in page.links()
+    assert "/help" in page.links()
+
+
+def test_parser_warnings_are_shown(client):
+    page, _ = get_page(client, "/search?q=the+Kananaskis")
+    assert "too common a word" in page.text
+
+
+def test_malformed_query_is_never_a_dead_end(client):
+    page, html = get_page(client, "/search?q=ishiba+%22summit")
+    assert "unbalanced quote" in page.text
+    assert '<mark class="spot" title="the problem is here">&#34;</mark>' in html
+    assert page.all("input", name="q", value='ishiba "summit')
+    assert "results for “ishiba summit”" in page.text
+    assert "<mark>" in html.replace('<mark class="spot"', "")
+
+
+def test_query_text_is_escaped_everywhere(client):
+    _, html = get_page(client, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_bad_parameter_on_the_page_is_a_400_page(client):
+    page, _ = get_page(client, "/search?q=x&page=zero", status=400)
+    assert "must be a whole number" in page.text
+    assert page.all("a", href="/")
+
+
+def test_missing_index_page_says_how_to_build(tmp_path: Path):
+    app = create_app({"TESTING": True, "INDEX": tmp_path / "none", "SEEDS": SEEDS})
+    page, _ = get_page(app.test_client(), "/search?q=x", status=503)
+    assert "searchsvc index" in page.text
+
+
+def test_article_page(client):
+    page, html = get_page(client, f"/articles/{G7_ID}")
+    assert page.all("h1")
+    assert "Japan PM Ishiba, South Korea President Lee Agree on Reciprocal Visits" in page.text
+    assert "Yomiuri Shimbun" in page.text and "18 Jun 2025, 15:46" in page.text
+    assert len(page.all("p")) > 8
+    assert "Related stories" in page.text
+    related = [h for h in page.links() if h.startswith("/articles/") and h != f"/articles/{G7_ID}"]
+    assert 1 <= len(related) <= 5
+    similar = [a for a in page.all("a") if (a.get("href") or "").startswith("/search?q=")]
+    assert similar, "search for similar link"
+
+
+def test_article_with_also_in_sources(client):
+    hits = client.get("/api/search?per_page=7").get_json()["hits"]
+    merged = next(h for h in hits if h["also_in"])
+    page, _ = get_page(client, f"/articles/{merged['id']}")
+    assert "Also found in these sources" in page.text
+    assert merged["also_in"][0] in page.text
+
+
+@pytest.mark.parametrize("path", ["/articles/nope", "/articles/..%2F..%2Fetc%2Fpasswd", "/nope"])
+def test_unknown_pages_are_404_pages(client, path):
+    page, _ = get_page(client, path, status=404)
+    assert "Start a new search" in page.text
+
+
+def test_help_page_explains_the_syntax(client):
+    page, _ = get_page(client, "/help")
+    for example in ('"shuttle diplomacy"', "abduct*", "title:summit", "OR"):
+        assert example in page.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/search?q=Ishiba", f"/articles/{G7_ID}", "/help", "/search?q=%22"]
+)
+def test_pages_load_nothing_from_elsewhere_and_run_no_script(client, path):
+    page, html = get_page(client, path)
+    assert not page.all("script")
+    assert " style=" not in html and "<style" not in html
+    for _, attrs in page.tags:
+        for name in ("src", "href", "action"):
+            value = attrs.get(name) or ""
+            assert not re.match(r"(https?:)?//", value), value
+    assert page.all("main") and page.all("header") and page.all("footer") and page.all("nav")
+    assert page.all("meta", name="viewport")
+    assert page.all("link", rel="icon")
+
+
+def test_static_files_are_served(client):
+    assert client.get("/static/style.css").status_code == 200
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 200 and favicon.mimetype == "image/svg+xml"
+
+
+def test_post_to_a_page_is_405(client):
+    response = client.post("/search?q=x")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
