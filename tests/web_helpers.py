@@ -94,7 +94,9 @@ class LiveServer:
         last_error = "no answer yet"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {self.logs()}")
+                raise RuntimeError(
+                    f"gunicorn exited with {self.process.returncode}: {self.log_tail()}"
+                )
             try:
                 reply = http_get(self.port, "/api/health", timeout=2.0)
                 if reply.status == 200:
@@ -105,7 +107,7 @@ class LiveServer:
             # The pause between polls ends at once if the server dies.
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=POLL_INTERVAL_S)
-        raise TimeoutError(f"server not ready in {deadline_s}s ({last_error}): {self.logs()}")
+        raise TimeoutError(f"server not ready in {deadline_s}s ({last_error}): {self.log_tail()}")
 
     def stop(self) -> int:
         """SIGTERM (gunicorn's graceful shutdown) and wait for the exit status."""
@@ -125,5 +127,10 @@ class LiveServer:
         return code
 
     def logs(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text("utf-8", "replace")[-4000:]
+        """Everything gunicorn and the app wrote so far."""
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text("utf-8", "replace")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.logs()[-chars:]
