@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SEEDS
 from tests.web_helpers import LiveServer, Reply, http_get
 
 pytestmark = pytest.mark.live
@@ -114,5 +114,20 @@ def test_server_without_an_index_starts_and_answers_503(tmp_path: Path, seeds_co
         assert "searchsvc index" in reply.json()["detail"]
         assert "no index yet" in server.logs()
         assert "Traceback" not in server.logs()
+    finally:
+        assert server.stop() == 0
+
+
+def test_serve_command_runs_gunicorn(seed_index: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    server = LiveServer(index, SEEDS, tmp_path / "serve.log", workers=2).start_with_cli()
+    try:
+        assert server.wait_ready()["doc_count"] == 7
+        reply = http_get(server.port, "/search?q=Hayashi")
+        assert reply.status == 200 and b"Japan Today" in reply.body
+        assert reply.headers["Server"] == "searchsvc"
+        log = server.logs()
+        assert "Starting gunicorn" in log and "Booting worker" in log
     finally:
         assert server.stop() == 0

@@ -52,11 +52,28 @@ class LiveServer:
         self.index, self.seeds, self.log_path, self.workers = index, seeds, log_path, workers
         self.process: subprocess.Popen | None = None
         self.socket: socket.socket | None = None
+        self._port: int | None = None
 
     @property
     def port(self) -> int:
+        if self._port is not None:
+            return self._port
         assert self.socket is not None
         return self.socket.getsockname()[1]
+
+    def start_with_cli(self) -> LiveServer:
+        """Start through `searchsvc serve` instead, on a port that was free a moment ago."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self._port = probe.getsockname()[1]
+        command = [sys.executable, "-m", "searchsvc", "serve", "--index", str(self.index)]
+        command += ["--bind", f"127.0.0.1:{self._port}", "--workers", str(self.workers)]
+        env = dict(os.environ, SEARCHSVC_SEEDS=str(self.seeds))
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        return self
 
     @property
     def base_url(self) -> str:
