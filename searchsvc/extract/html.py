@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as html_entities
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from searchsvc.extract.html_rules import (
     PUBLISHED_META,
     SECTION_META,
     TITLE_META,
+    TZ_OFFSETS_HOURS,
 )
 from searchsvc.extract.html_scoring import (
     Candidate,
@@ -63,6 +65,7 @@ _MULTIBYTE_FAMILIES = (
 )
 _FLAT_DROP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 _FLAT_BREAK = re.compile(r"<\s*(?:br|/?p|/?div|/?h\d|/?li|/?tr|/?blockquote)\b[^>]*>", re.I)
+_TABLE_RULER = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _FLAT_TAG = re.compile(r"<[^>]*>")
 
 
@@ -163,12 +166,18 @@ def _library_candidates(text: str) -> list[Candidate]:
     if trafilatura is not None:
         extracted = trafilatura.extract(text, include_comments=False, favor_precision=True)
         if extracted:
-            found.append(Candidate("trafilatura", split_paragraphs(extracted)))
+            found.append(Candidate("trafilatura", _without_table_rules(extracted)))
     if ReadabilityDocument is not None:
         summary = ReadabilityDocument(text).summary(html_partial=True)
         if summary.strip():
             found.append(Candidate("readability", tuple(_summary_paragraphs(summary))))
     return found
+
+
+def _without_table_rules(text: str) -> tuple[str, ...]:
+    """trafilatura renders tables as `| a | b |` rows; keep the cell text, drop the rulers."""
+    lines = (_TABLE_RULER.sub("", line).strip(" |") for line in text.splitlines())
+    return split_paragraphs("\n".join(line for line in lines if line.strip(" -|:")))
 
 
 def _summary_paragraphs(summary_html: str) -> list[str]:
@@ -205,6 +214,7 @@ def read_metadata(soup: BeautifulSoup) -> PageMetadata:
 
 
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{8}\s*$")
+_TZINFOS = {name: int(hours * 3600) for name, hours in TZ_OFFSETS_HOURS.items()}
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 
@@ -218,7 +228,10 @@ def parse_published(value: str | None) -> datetime | date | None:
     if not value or not value.strip():
         return None
     try:
-        parsed = date_parser.parse(value.strip())
+        with warnings.catch_warnings():
+            # An unknown zone name leaves the time naive, which is handled below.
+            warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)
+            parsed = date_parser.parse(value.strip(), tzinfos=_TZINFOS)
     except (ValueError, OverflowError, TypeError):
         return None
     if _DATE_ONLY.match(value) or not _HAS_TIME.search(value):

@@ -38,6 +38,11 @@ DROP_TAGS: frozenset[str] = frozenset(
     }
 )
 
+# Dropped without an audit record: they never hold visible text a reader could miss.
+SILENT_TAGS: frozenset[str] = frozenset(
+    {"script", "style", "noscript", "template", "head", "link", "meta", "svg", "canvas"}
+)
+
 # ARIA landmarks that hold page chrome rather than the story.
 DROP_ROLES: frozenset[str] = frozenset(
     {
@@ -255,4 +260,30 @@ CHARSET_ALIASES: dict[str, str] = {
     "euc-kr": "cp949",
     "gb2312": "gb18030",
     "gbk": "gb18030",
+}
+
+# Zone abbreviations dateutil does not know, limited to unambiguous ones (IST is India, Israel
+# and Ireland at once, so it stays unknown and such a time is reduced to its day).
+TZ_OFFSETS_HOURS: dict[str, float] = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "BST": 1,
+    "CET": 1,
+    "CEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "JST": 9,
+    "KST": 9,
+    "AEST": 10,
+    "AEDT": 11,
 }

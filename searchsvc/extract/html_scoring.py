@@ -21,6 +21,7 @@ from searchsvc.extract.html_rules import (
     BOILERPLATE_TOKENS,
     DROP_ROLES,
     DROP_TAGS,
+    SILENT_TAGS,
 )
 
 _TOKEN_SPLIT = re.compile(r"[\s]+")
@@ -37,6 +38,8 @@ _WORD = re.compile(r"\w+")
 _SHINGLE = 4
 # JSON-LD articleBody replaces the markup's body only when it is this many times longer.
 _LD_OVERRIDE = 2.0
+# Two candidates this similar hold the same story and differ only in paragraph breaks.
+_SAME_TEXT = 0.98
 # Order in which equally agreeing candidates win; trafilatura is the strongest single extractor.
 CANDIDATE_PREFERENCE: tuple[str, ...] = ("trafilatura", "readability", "dom")
 
@@ -87,14 +90,25 @@ def _strip_boilerplate(soup: BeautifulSoup, removed: list[Removed]) -> None:
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     page_chars = len((soup.body or soup).get_text(" ", strip=True)) or 1
-    for element in list(soup.find_all(True)):
-        if element.decomposed or element.parent is None:
-            continue
-        rule = _drop_rule(element)
-        if rule is None or _holds_story(element, page_chars, rule):
-            continue
-        _record(removed, rule, element.get_text(" ", strip=True))
+    for element in _boilerplate_elements(soup, page_chars):
+        rule = _drop_rule(element) or ""
+        if element.name not in SILENT_TAGS:
+            _record(removed, rule, element.get_text(" ", strip=True))
         element.decompose()
+
+
+def _boilerplate_elements(soup: BeautifulSoup, page_chars: int) -> list[Tag]:
+    """Outermost elements to drop, found top-down without recursion (pages nest very deep)."""
+    found: list[Tag] = []
+    stack: list[Tag] = [soup]
+    while stack:
+        element = stack.pop()
+        rule = _drop_rule(element) if element is not soup else None
+        if rule is not None and not _holds_story(element, page_chars, rule):
+            found.append(element)
+            continue
+        stack.extend(child for child in element.contents if isinstance(child, Tag))
+    return found
 
 
 def _drop_rule(element: Tag) -> str | None:
@@ -288,7 +302,20 @@ def choose_body(candidates: list[Candidate]) -> tuple[str, ...]:
     ld = next((c for c in candidates if c.source == "jsonld" and c.paragraphs), None)
     if ld is not None and (chosen is None or ld.chars > _LD_OVERRIDE * chosen.chars):
         return ld.paragraphs
-    return chosen.paragraphs if chosen is not None else ()
+    if chosen is None:
+        return ()
+    return _best_split(chosen, usable).paragraphs
+
+
+def _best_split(chosen: Candidate, candidates: list[Candidate]) -> Candidate:
+    """Our own DOM reading when it holds the same words: it keeps `<br>` and heading breaks."""
+    dom = next((c for c in candidates if c.source == "dom"), None)
+    if dom is None or dom is chosen:
+        return chosen
+    same = overlap_f1(
+        shingle_counts(" ".join(chosen.paragraphs)), shingle_counts(" ".join(dom.paragraphs))
+    )
+    return dom if same >= _SAME_TEXT else chosen
 
 
 def _preference(source: str) -> int:
