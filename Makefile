@@ -42,7 +42,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix searchsvc tests benchmarks
 
 bench-extraction: $(VENV)/.installed-test
-	$(BIN)/pip install --quiet -e '.[bench]'
+
 	$(BIN)/python benchmarks/extraction.py
 
 bench-ranking: $(VENV)/.installed-test

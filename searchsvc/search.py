@@ -22,6 +22,14 @@ from whoosh.searching import TimeLimit
 from searchsvc.analysis import english_analyzer, fold, plain_analyzer
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
+from searchsvc.ranking import (
+    DEFAULT_RANKING,
+    NATURAL_NOTE,
+    RankingSettings,
+    is_natural,
+    natural_query,
+    searchable_words,
+)
 from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS, story_from_stored
 from searchsvc.searcher import OpenIndex
 from searchsvc.spelling import suggest_query
@@ -29,7 +37,7 @@ from searchsvc.spelling import suggest_query
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("outlet", "category", "month")
 SNIPPET_CHARS = 240
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+WEIGHTING = DEFAULT_RANKING.weighting()
 
 
 @dataclass(frozen=True)
@@ -228,24 +236,31 @@ def search(
     *,
     max_expansion: int = 256,
     time_limit_s: float | None = 2.0,
+    ranking: RankingSettings = DEFAULT_RANKING,
 ) -> SearchResult:
     """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
     started = time.perf_counter()
     tree = parse(request.q)
     compiler = QueryCompiler(opened, max_expansion)
     mode = "all"
+    words = searchable_words(request.q) if is_plain_words(tree) else []
     if tree is None:
         main = wq.Every()
         mode = "browse"
+    elif is_natural(words, ranking):
+        main = natural_query(words, ranking, opened.searcher)
+        mode = "natural"
+        compiler.warnings.append(NATURAL_NOTE)
     else:
         main = compiler.compile(tree)
     if main is None:
         main = wq.NullQuery
-    outcome = run(opened, main, request, time_limit_s)
-    if outcome.total == 0 and tree is not None and is_plain_words(tree) and isinstance(tree, All):
+    weighting = ranking.weighting()
+    outcome = run(opened, main, request, time_limit_s, weighting)
+    if outcome.total == 0 and mode == "all" and is_plain_words(tree) and isinstance(tree, All):
         widened = compiler.compile(tree, any_word=True)
         if widened is not None:
-            outcome = run(opened, widened, request, time_limit_s)
+            outcome = run(opened, widened, request, time_limit_s, weighting)
             mode = "any"
             if outcome.total:
                 compiler.warnings.append(
@@ -278,7 +293,11 @@ class Outcome:
 
 
 def run(
-    opened: OpenIndex, q: wq.Query, request: SearchRequest, time_limit_s: float | None
+    opened: OpenIndex,
+    q: wq.Query,
+    request: SearchRequest,
+    time_limit_s: float | None,
+    weighting: scoring.WeightingModel = WEIGHTING,
 ) -> Outcome:
     searcher = opened.searcher
     filt = filter_query(request)
@@ -302,7 +321,7 @@ def run(
     if time_limit_s:
         collector = TimeLimitCollector(collector, timelimit=time_limit_s, use_alarm=False)
     timed_out = False
-    searcher.weighting = WEIGHTING
+    searcher.weighting = weighting
     try:
         searcher.search_with_collector(q, collector)
     except TimeLimit:
