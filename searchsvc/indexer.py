@@ -222,20 +222,28 @@ def build(
             return summary
         name = gens.next_name(root)
         target = root / f"{gens.TMP_PREFIX}{name.removeprefix(gens.PREFIX)}"
-        fingerprints = write_generation(target, previous, stories, summary, progress)
-        meta = {
-            "generation": name,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seeds": str(seeds.resolve()),
-            "doc_count": len(stories),
-            "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
-            "skipped": summary.as_dict()["skipped"],
-            "fingerprints": fingerprints,
-        }
-        (target / gens.META).write_text(json.dumps(meta), "utf-8")
-        (target / CACHE).write_text(json.dumps(cache, ensure_ascii=False), "utf-8")
-        (target / VOCAB).write_text(json.dumps(vocabulary(stories), ensure_ascii=False), "utf-8")
-        live = gens.switch_to(root, target)
+        # A failed write (disk full, read-only folder, Ctrl-C) removes its own partial
+        # generation; the live one is never touched before the final rename.
+        try:
+            fingerprints = write_generation(target, previous, stories, summary, progress)
+            meta = {
+                "generation": name,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "seeds": str(seeds.resolve()),
+                "doc_count": len(stories),
+                "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
+                "skipped": summary.as_dict()["skipped"],
+                "fingerprints": fingerprints,
+            }
+            (target / gens.META).write_text(json.dumps(meta), "utf-8")
+            (target / CACHE).write_text(json.dumps(cache, ensure_ascii=False), "utf-8")
+            (target / VOCAB).write_text(
+                json.dumps(vocabulary(stories), ensure_ascii=False), "utf-8"
+            )
+            live = gens.switch_to(root, target)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
         summary.generation = live.name
         gens.remove_stale(root, keep=keep)
     summary.seconds = time.perf_counter() - started
