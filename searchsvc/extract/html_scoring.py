@@ -39,7 +39,7 @@ _SHINGLE = 4
 # JSON-LD articleBody replaces the markup's body only when it is this many times longer.
 _LD_OVERRIDE = 2.0
 # Two candidates this similar hold the same story and differ only in paragraph breaks.
-_SAME_TEXT = 0.98
+_SAME_TEXT = 0.99
 # Order in which equally agreeing candidates win; trafilatura is the strongest single extractor.
 CANDIDATE_PREFERENCE: tuple[str, ...] = ("trafilatura", "readability", "dom")
 
