@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from searchsvc import generations as gens
@@ -79,7 +78,9 @@ class IndexHandle:
         try:
             ix = whoosh_index.open_dir(str(generation.path))
             searcher = ix.searcher()
-        except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a corrupt file can fail in any unpickling way
+            # Whoosh reports damaged files through many unrelated exception types
+            # (its own IndexError, pickle and struct errors, EOFError); all mean one thing here.
             raise IndexMissing(
                 f"index generation {generation.name} cannot be opened ({type(exc).__name__}: "
                 f"{exc}); rebuild it"
