@@ -17,7 +17,7 @@ class Settings:
     max_query_chars: int = 500
     max_per_page: int = 100
     default_per_page: int = 10
-    max_page: int = 10_000
+    max_page: int = 1_000_000  # deep pages answer quickly with an empty page; beyond this: 400
     max_expansion: int = 256
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
