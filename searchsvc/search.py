@@ -122,6 +122,13 @@ class MarkFormatter(Formatter):
     def format_token(self, text: str, token, replace: bool = False) -> str:
         return "<mark>" + html.escape(get_text(text, token, replace), quote=False) + "</mark>"
 
+    def format_fragment(self, fragment, replace: bool = False) -> str:
+        """Mark a passage cut out of the middle of the body with ellipses at the cut ends."""
+        body = super().format_fragment(fragment, replace).strip()
+        lead = "… " if fragment.startchar > 0 else ""
+        tail = " …" if fragment.endchar < len(fragment.text) else ""
+        return f"{lead}{body}{tail}"
+
 
 class QueryCompiler:
     """Syntax tree → Whoosh query, with the same analyzers the index was built with."""
@@ -270,7 +277,11 @@ def search(
     if outcome.total == 0 or mode == "any":
         suggestion = suggest_query(request.q, opened.vocabulary)
     return SearchResult(
-        query={"text": request.q, "parsed": render(tree), "warnings": compiler.warnings},
+        query={
+            "text": request.q,
+            "parsed": render(tree),
+            "warnings": list(dict.fromkeys(compiler.warnings)),
+        },
         total=outcome.total,
         page=request.page,
         per_page=request.per_page,
