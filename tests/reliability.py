@@ -35,7 +35,18 @@ def add_marker_stories(seeds: Path, start: int, count: int) -> None:
 
 def filler_stories(seeds: Path, count: int) -> None:
     """Bulk so that a full build takes long enough to be killed part-way."""
-    words = "tokyo seoul summit trade envoy minister treaty harbour festival railway".split()
+    words = [
+        "tokyo",
+        "seoul",
+        "summit",
+        "trade",
+        "envoy",
+        "minister",
+        "treaty",
+        "harbour",
+        "festival",
+        "railway",
+    ]
     for n in range(count):
         lines = [f"Filler story {n} about {words[n % 10]}"]
         lines += [
@@ -45,25 +56,19 @@ def filler_stories(seeds: Path, count: int) -> None:
         (seeds / f"filler_{n:05d}.txt").write_text("\n".join(lines), "utf-8")
 
 
+def index_command(seeds: Path, index: Path, *extra: str) -> list[str]:
+    """The rebuild script as an operator runs it."""
+    return [sys.executable, "-m", "searchsvc", "index", "--seeds", str(seeds),
+            "--index", str(index), *extra]  # fmt: skip
+
+
 def run_index(
     seeds: Path, index: Path, *extra: str, timeout: float = 600, preexec=None
 ) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable,
-        "-m",
-        "searchsvc",
-        "index",
-        "--seeds",
-        str(seeds),
-        "--index",
-        str(index),
-        "--wait",
-        "60",
-        *extra,
-    ]
     return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, preexec_fn=preexec
-    )
+        index_command(seeds, index, "--wait", "60", *extra),
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, preexec_fn=preexec,
+    )  # fmt: skip
 
 
 @dataclass
@@ -215,17 +220,7 @@ def kill_trial(seeds: Path, index: Path, delay_s: float, answer) -> KillTrial:
     """
     before_generation = gens.current(index).name
     before_total = answer()
-    command = [
-        sys.executable,
-        "-m",
-        "searchsvc",
-        "index",
-        "--seeds",
-        str(seeds),
-        "--index",
-        str(index),
-        "--full",
-    ]
+    command = index_command(seeds, index, "--full")
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=delay_s)

@@ -16,6 +16,7 @@ from searchsvc.errors import IndexBusy
 from searchsvc.indexer import build, freshness
 from searchsvc.search import SearchRequest, search
 from searchsvc.searcher import IndexHandle
+from tests.reliability import filler_stories
 
 SEARCHSVC = [sys.executable, "-m", "searchsvc"]
 
@@ -125,33 +126,11 @@ def test_second_concurrent_build_is_refused(seeds_copy, tmp_path):
     assert build(seeds_copy, root).stories == 7  # the lock died with its holder
 
 
-def many_seeds(folder: Path, count: int) -> None:
-    words = [
-        "tokyo",
-        "seoul",
-        "summit",
-        "trade",
-        "envoy",
-        "minister",
-        "treaty",
-        "harbour",
-        "festival",
-        "railway",
-    ]
-    for n in range(count):
-        lines = [f"Story number {n} about {words[n % 10]} and {words[(n * 7) % 10]}"]
-        lines += [
-            " ".join(words[(n + i + k) % 10] for k in range(40)) + f" unique{n}x{i}."
-            for i in range(12)
-        ]
-        (folder / f"bulk_{n:05d}.txt").write_text("\n".join(lines), "utf-8")
-
-
 def test_killed_rebuild_leaves_the_old_index_answering(seeds_copy, tmp_path):
     root = tmp_path / "index"
     build(seeds_copy, root)
     live = gens.current(root).name
-    many_seeds(seeds_copy, 1500)
+    filler_stories(seeds_copy, 1500)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(
         [*SEARCHSVC, "index", "--seeds", str(seeds_copy), "--index", str(root), "--full"],
@@ -167,12 +146,12 @@ def test_killed_rebuild_leaves_the_old_index_answering(seeds_copy, tmp_path):
     proc.wait()
     assert gens.current(root).name == live
     assert total(root, "Kananaskis") == 1
-    assert total(root, "unique3x4") == 0
+    assert total(root, "filler3x4") == 0
 
     summary = build(seeds_copy, root)  # no manual clean-up needed
     assert summary.stories == 1507
     assert not list(root.glob(".tmp-gen-*"))
-    assert total(root, "unique3x4") == 1
+    assert total(root, "filler3x4") == 1
 
 
 def test_freshness_reports_changed_and_removed(seeds_copy, tmp_path):
