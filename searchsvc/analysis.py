@@ -154,8 +154,8 @@ def _tokenizer() -> RegexTokenizer:
     return RegexTokenizer(expression=TOKEN_PATTERN)
 
 
-def english_analyzer() -> Analyzer:
-    """Full text: folded, stop words removed (positions renumbered), Porter-stemmed."""
+def english_pipeline() -> Analyzer:
+    """The reference chain of small parts; EnglishAnalyzer is the same pipeline fused for speed."""
     return (
         _tokenizer()
         | FoldFilter()
@@ -164,6 +164,102 @@ def english_analyzer() -> Analyzer:
         | CJKBigramFilter()
         | CachedStemFilter()
     )
+
+
+def english_analyzer() -> Analyzer:
+    """Full text: folded, stop words removed (positions renumbered), Porter-stemmed."""
+    return EnglishAnalyzer()
+
+
+# Per surface word, what the pipeline turns it into: (stopped, units, position shift for the words
+# after it); a unit is (text, position offset, start offset, end offset). Words repeat, so
+# indexing and highlighting mostly hit this table.
+_Expansion = tuple[bool, tuple[tuple[str, int, int, int], ...], int]
+_EXPANSIONS: dict[tuple[str, bool], _Expansion | None] = {}
+_EXPANSIONS_MAX = 500_000
+_SENTINEL = " zzzsentinel"
+
+
+def _expand(word: str, indexing: bool) -> _Expansion | None:
+    """Run the reference pipeline on one word (and a sentinel that shows the shift it causes)."""
+    mode = "index" if indexing else "query"
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar, t.stopped)
+        for t in english_pipeline()(
+            word + _SENTINEL, positions=True, chars=True, removestops=False, mode=mode
+        )
+    ]
+    sentinel = tokens.pop()
+    if not tokens:
+        return None
+    units = tuple((text, pos, start, end) for text, pos, start, end, _ in tokens)
+    return (tokens[0][4], units, sentinel[1] - 1)
+
+
+class EnglishAnalyzer(Analyzer):
+    """english_pipeline() in one generator: the same tokens, each word's stages computed once.
+
+    Whoosh runs an analyzer over every field at indexing time and over each shown hit's body when
+    highlighting; a chain of six generators per token was the largest cost of both.
+    """
+
+    def __call__(  # noqa: PLR0913 - Whoosh's tokenizer signature
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        if not tokenize:
+            yield from english_pipeline()(
+                value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                removestops=removestops, start_pos=start_pos, start_char=start_char,
+                tokenize=False, mode=mode, **kwargs,
+            )
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        indexing = mode == "index"
+        expansions = _EXPANSIONS
+        if len(expansions) > _EXPANSIONS_MAX:
+            expansions.clear()
+        renumbered = None  # StopFilter's running position
+        shift = 0  # hyphen and CJK splits push later positions along
+        for raw_pos, match in enumerate(TOKEN_PATTERN.finditer(value)):
+            word = match.group()
+            key = (word, indexing)
+            try:
+                expansion = expansions[key]
+            except KeyError:
+                expansion = expansions[key] = _expand(word, indexing)
+            if expansion is None:
+                continue
+            stopped, units, word_shift = expansion
+            if stopped and removestops:
+                continue
+            pos = start_pos + raw_pos
+            if not stopped:
+                renumbered = pos if renumbered is None else renumbered + 1
+                pos = renumbered
+            base = start_char + match.start()
+            t.stopped = stopped
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = word
+            for text, offset, start, end in units:
+                t.text = text
+                if positions:
+                    t.pos = pos + shift + offset
+                if chars:
+                    t.startchar = base + start
+                    t.endchar = base + end
+                yield t
+            shift += word_shift
 
 
 def plain_analyzer() -> Analyzer:
