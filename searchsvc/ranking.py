@@ -1,0 +1,144 @@
+"""How free text is ranked: BM25 settings, field weights, and the handling of long queries.
+
+A short keyword query ("tokyo summit") means "stories about all of these": every word must
+match (search.py falls back to any word when that finds nothing). A long query written as a
+sentence ("vitamin D supplements lower the risk of fractures in older women") almost never has
+all of its words in one story, so requiring them all finds nothing, and the AND-then-OR fallback
+ranks as plain OR. Such a query is run as *natural* language instead: any word may match, scored
+by BM25 over the fields, with a small bonus for the query's word pairs found close together and,
+optionally, a second round widened by words typical of the first round's best stories
+(pseudo-relevance feedback, RM3-style).
+
+Every figure here was chosen on SciFact's training queries; `benchmarks/ranking.py` prints the
+measurements (test queries) for each setting beside the published Lucene BM25 figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+from searchsvc.analysis import english_analyzer
+from searchsvc.schema import FIELD_BOOSTS
+
+NATURAL_NOTE = (
+    "This reads like a sentence, so stories are ranked by how many of its words they contain "
+    "and how well they match; not every story contains every word."
+)
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    """Scoring knobs for free-text search (one frozen value: a variant is a `replace()`)."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    field_boosts: dict[str, float] = field(default_factory=lambda: dict(FIELD_BOOSTS))
+    # Queries with at least this many searchable words (after stop words) are natural language.
+    natural_min_words: int = 5
+    # Bonus for each pair of neighbouring query words found within `proximity_slop` positions.
+    proximity_boost: float = 0.0
+    proximity_slop: int = 3
+    # Pseudo-relevance feedback: 0 documents switches it off.
+    feedback_docs: int = 0
+    feedback_terms: int = 10
+    feedback_weight: float = 0.3  # share of the final query given to the feedback words
+
+    def weighting(self) -> scoring.WeightingModel:
+        return scoring.BM25F(B=self.b, K1=self.k1)
+
+
+DEFAULT_RANKING = RankingSettings()
+
+
+def searchable_words(text: str) -> list[str]:
+    """The query's words as the index holds them (folded, stop words dropped, stemmed)."""
+    return [t.text for t in english_analyzer()(text, mode="query")]
+
+
+def is_natural(words: Sequence[str], settings: RankingSettings) -> bool:
+    return len(words) >= settings.natural_min_words
+
+
+def natural_query(
+    words: Sequence[str], settings: RankingSettings, searcher: Searcher | None = None
+) -> wq.Query:
+    """Any word may match; BM25 over the weighted fields, plus proximity and feedback bonuses.
+
+    `searcher` is needed only for pseudo-relevance feedback (a first round is run with it).
+    """
+    weights = _query_weights(words)
+    base = _weighted_terms(weights, settings)
+    if settings.feedback_docs and searcher is not None:
+        base = _with_feedback(base, weights, settings, searcher)
+    proximity = _proximity(words, settings)
+    return wq.Or([base, proximity]) if proximity is not None else base
+
+
+def _query_weights(words: Sequence[str]) -> dict[str, float]:
+    """Each distinct word once; a word the query repeats counts more (as BM25's query tf)."""
+    counts = Counter(words)
+    return {word: float(n) for word, n in counts.items()}
+
+
+def _weighted_terms(weights: dict[str, float], settings: RankingSettings) -> wq.Query:
+    terms = [
+        wq.Term(field_name, word, boost=weight * boost)
+        for word, weight in weights.items()
+        for field_name, boost in settings.field_boosts.items()
+        if boost > 0
+    ]
+    return wq.Or(terms)
+
+
+def _proximity(words: Sequence[str], settings: RankingSettings) -> wq.Query | None:
+    if settings.proximity_boost <= 0 or len(words) < 2:
+        return None
+    pairs = dict.fromkeys(
+        (first, second) for first, second in zip(words, words[1:], strict=False) if first != second
+    )
+    phrases = [
+        wq.Phrase("body", list(pair), slop=settings.proximity_slop, boost=settings.proximity_boost)
+        for pair in pairs
+    ]
+    return wq.Or(phrases) if phrases else None
+
+
+def _with_feedback(
+    first_round: wq.Query,
+    weights: dict[str, float],
+    settings: RankingSettings,
+    searcher: Searcher,
+) -> wq.Query:
+    """RM3: mix the query's words with the words most typical of its best stories."""
+    searcher.weighting = settings.weighting()
+    top = searcher.search(first_round, limit=settings.feedback_docs)
+    if not top:
+        return first_round
+    expansion: Counter[str] = Counter()
+    total_score = sum(hit.score for hit in top) or 1.0
+    for hit in top:
+        story = json.loads(hit["story"])
+        words = searchable_words(f"{story.get('title') or ''} {' '.join(story.get('body', []))}")
+        if not words:
+            continue
+        share = hit.score / total_score / len(words)
+        for word, n in Counter(words).items():
+            expansion[word] += n * share
+    chosen = dict(expansion.most_common(settings.feedback_terms))
+    query_total = sum(weights.values())
+    feedback_total = sum(chosen.values()) or 1.0
+    # Shares of one query, scaled back to the original query's size so the proximity bonus keeps
+    # its meaning.
+    mixed: Counter[str] = Counter()
+    for word, weight in weights.items():
+        mixed[word] += (1 - settings.feedback_weight) * weight
+    for word, weight in chosen.items():
+        mixed[word] += settings.feedback_weight * query_total * weight / feedback_total
+    return _weighted_terms(dict(mixed), settings)
