@@ -21,6 +21,7 @@ from whoosh.searching import TimeLimit
 
 from searchsvc.analysis import english_analyzer, fold, plain_analyzer
 from searchsvc.errors import InvalidParameter, QueryTooLong
+from searchsvc.explain import matched_words, score_parts
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
 from searchsvc.ranking import (
     DEFAULT_RANKING,
@@ -50,6 +51,7 @@ class SearchRequest:
     category: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    explain: bool = False  # add each hit's score parts (explain.score_parts)
 
     def validate(self, max_query_chars: int = 500, max_per_page: int = 100) -> SearchRequest:
         """Raise InvalidParameter naming the first parameter that is out of range."""
@@ -81,6 +83,8 @@ class Hit:
     score: float | None
     snippet: str
     also_in: list[str]
+    matched: dict[str, list[str]] = field(default_factory=dict)
+    explain: dict | None = None
 
 
 @dataclass
@@ -340,7 +344,8 @@ def run(
     results = collector.results()
     total = len(results) if not timed_out else results.scored_length()
     start = (request.page - 1) * request.per_page
-    hits = [make_hit(results, n) for n in range(start, min(limit, results.scored_length()))]
+    shown = range(start, min(limit, results.scored_length()))
+    hits = [make_hit(results, n, request.explain) for n in shown]
     return Outcome(total, hits, facet_counts(results), timed_out)
 
 
@@ -360,7 +365,7 @@ def facet_counts(results) -> dict[str, list[dict]]:
     return counts
 
 
-def make_hit(results, n: int) -> Hit:
+def make_hit(results, n: int, explain: bool = False) -> Hit:
     hit = results[n]
     story = story_from_stored(hit.fields())
     return Hit(
@@ -373,6 +378,10 @@ def make_hit(results, n: int) -> Hit:
         score=round(hit.score, 4) if hit.score is not None else None,
         snippet=snippet(hit, story.text, story.caption),
         also_in=list(story.also_in),
+        matched=matched_words(
+            hit, {"title": story.title or "", "body": story.text, "caption": story.caption or ""}
+        ),
+        explain=score_parts(hit) if explain else None,
     )
 
 

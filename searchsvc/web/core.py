@@ -55,6 +55,7 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         category=_label(args, "category"),
         date_from=_iso_date(args, "from"),
         date_to=_iso_date(args, "to"),
+        explain=_flag(args, "explain"),
     )
     if request.page > limits.max_page:
         raise InvalidParameter("page", f"must be at most {limits.max_page}")
@@ -68,6 +69,15 @@ def _whole_number(args: MultiDict, name: str, default: int) -> int:
     if not _WHOLE_NUMBER.fullmatch(text):
         raise InvalidParameter(name, "must be a whole number")
     return int(text)
+
+
+def _flag(args: MultiDict, name: str) -> bool:
+    text = (args.get(name) or "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise InvalidParameter(name, "must be 1 or 0")
 
 
 def _label(args: MultiDict, name: str) -> str | None:
@@ -110,6 +120,7 @@ def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
         "category": request.category,
         "from": request.date_from,
         "to": request.date_to,
+        "explain": 1 if request.explain else None,
     }
     values.update(changes)
     defaults = {"page": 1, "per_page": settings().default_per_page, "sort": "relevance"}
@@ -126,6 +137,8 @@ def search_json(result: SearchResult) -> dict:
     data["pages"] = result.pages
     for hit in data["hits"]:
         hit["url"] = url_for("pages.article", story_id=hit["id"])
+        if hit["explain"] is None:
+            del hit["explain"]  # score parts only when asked for (explain=1)
     return data
 
 

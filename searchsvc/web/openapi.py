@@ -48,6 +48,7 @@ SCHEMAS: dict[str, Any] = {
             "score",
             "snippet",
             "also_in",
+            "matched",
             "url",
         ],
         "additionalProperties": False,
@@ -67,7 +68,40 @@ SCHEMAS: dict[str, Any] = {
                 "description": "HTML-escaped text; matched words wrapped in <mark>",
             },
             "also_in": {"type": "array", "items": {"type": "string"}},
+            "matched": {
+                "type": "object",
+                "description": "query words found in each field, as printed there",
+                "required": ["title", "body"],
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            "explain": {"$ref": "#/components/schemas/ScoreParts"},
             "url": {"type": "string", "description": "the article's web page"},
+        },
+    },
+    "ScoreParts": {
+        "type": "object",
+        "description": "explain=1 only: the score as per-term parts; sum(parts) + rest = score",
+        "required": ["model", "score", "parts", "rest"],
+        "additionalProperties": False,
+        "properties": {
+            "model": {"type": "string"},
+            "score": {"type": "number"},
+            "rest": {"type": "number", "description": "phrases, filters, feedback words"},
+            "parts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "term", "occurrences", "field_weight", "score"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "field": {"type": "string"},
+                        "term": {"type": "string", "description": "the indexed (stemmed) term"},
+                        "occurrences": {"type": "number"},
+                        "field_weight": {"type": "number"},
+                        "score": {"type": "number"},
+                    },
+                },
+            },
         },
     },
     "FacetValue": {
@@ -253,6 +287,7 @@ SEARCH_PARAMETERS = [
     _query("category", {"type": "string"}, "Only stories in this category (exact name)."),
     _query("from", {"type": "string", "format": "date"}, "Published on or after (YYYY-MM-DD)."),
     _query("to", {"type": "string", "format": "date"}, "Published on or before (YYYY-MM-DD)."),
+    _query("explain", {"enum": ["0", "1"], "default": "0"}, "1: add each hit's score parts."),
 ]
 
 PATHS: dict[str, Any] = {
