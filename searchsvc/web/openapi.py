@@ -157,7 +157,10 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "suggestion": NULLABLE_STRING,
-            "mode": {"enum": ["all", "any", "browse"]},
+            "mode": {
+                "enum": ["all", "any", "browse", "natural"],
+                "description": "natural: a sentence-like query, ranked by any of its words",
+            },
             "timed_out": {"type": "boolean"},
             "generation": {"type": "string"},
         },
@@ -276,18 +279,35 @@ OTHER_ERROR = _problem("Any other failure, e.g. 405 for methods other than GET a
 
 SEARCH_PARAMETERS = [
     _query("q", {"type": "string", "maxLength": 500}, "The query; empty browses every story."),
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "1-based result page."),
+    _query(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
+        "1-based result page (pages past the end are empty).",
+    ),
     _query(
         "per_page",
         {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
         "Hits per page.",
     ),
     _query("sort", {"enum": list(SORTS), "default": "relevance"}, "Result order."),
-    _query("outlet", {"type": "string"}, "Only stories from this outlet (exact name)."),
-    _query("category", {"type": "string"}, "Only stories in this category (exact name)."),
+    _query(
+        "outlet",
+        {"type": "string", "maxLength": 200},
+        "Only stories from this outlet (exact name).",
+    ),
+    _query(
+        "category",
+        {"type": "string", "maxLength": 200},
+        "Only stories in this category (exact name).",
+    ),
     _query("from", {"type": "string", "format": "date"}, "Published on or after (YYYY-MM-DD)."),
     _query("to", {"type": "string", "format": "date"}, "Published on or before (YYYY-MM-DD)."),
-    _query("explain", {"enum": ["0", "1"], "default": "0"}, "1: add each hit's score parts."),
+    _query(
+        "explain",
+        # the server also takes true/false and yes/no, as a hand-typed URL might say
+        {"enum": ["0", "1", "true", "false", "yes", "no"], "default": "0"},
+        "1: add each hit's score parts.",
+    ),
 ]
 
 PATHS: dict[str, Any] = {
