@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import heapq
 import html
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import islice
 
 from whoosh import query as wq
-from whoosh import scoring, sorting
+from whoosh import scoring
 from whoosh.collectors import (
-    FacetCollector,
-    TermsCollector,
     TimeLimitCollector,
     TopCollector,
 )
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
-from whoosh.searching import TimeLimit
+from whoosh.searching import Results, Searcher, TimeLimit
 
 from searchsvc.analysis import english_analyzer, fold, plain_analyzer
 from searchsvc.errors import InvalidParameter, QueryTooLong
@@ -322,40 +322,110 @@ def run(
         scoreless = wq.ConstantScoreQuery(filt, 0.0)
         q = scoreless if isinstance(q, wq.Every) else wq.And([q, scoreless])
     limit = request.page * request.per_page
-    if request.sort == "relevance":
-        # Exact totals and facets need every match: no block-quality skipping, no matcher
-        # replacement (both drop documents that cannot reach the top N).
-        inner = TopCollector(limit=limit, usequality=False, replace=0)
-    else:
-        sort_field = "newest" if request.sort == "newest" else "oldest"
-        inner = searcher.collector(
-            limit=limit, sortedby=sort_field, reverse=request.sort == "newest"
-        )
-    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-    collector = TermsCollector(FacetCollector(inner, facets))
-    if time_limit_s:
-        collector = TimeLimitCollector(collector, timelimit=time_limit_s, use_alarm=False)
-    timed_out = False
     searcher.weighting = weighting
-    try:
-        searcher.search_with_collector(q, collector)
-    except TimeLimit:
-        timed_out = True
-    results = collector.results()
-    total = len(results) if not timed_out else results.scored_length()
+    # The exact total and the facets come from one unscored pass over every match; only the
+    # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
+    matched = matched_docnums(searcher, q)
+    total = sum(len(docnums) for _, _, docnums in matched)
+    timed_out = False
+    if request.sort == "relevance":
+        collector = TopCollector(limit=limit)
+        if time_limit_s:
+            collector = TimeLimitCollector(collector, timelimit=time_limit_s, use_alarm=False)
+        try:
+            searcher.search_with_collector(q, collector)
+        except TimeLimit:
+            timed_out = True
+        results = collector.results()
+    else:
+        results = sorted_by_date(opened, q, matched, request.sort, limit)
     start = (request.page - 1) * request.per_page
     shown = range(start, min(limit, results.scored_length()))
+    attach_matched_terms(results, [results.docnum(n) for n in shown])
     hits = [make_hit(results, n, request.explain) for n in shown]
-    return Outcome(total, hits, facet_counts(results), timed_out)
+    return Outcome(total, hits, facet_counts(count_facets(opened, matched)), timed_out)
 
 
-def facet_counts(results) -> dict[str, list[dict]]:
+Matched = list[tuple[Searcher, int, list[int]]]  # (segment searcher, docnum offset, local docnums)
+
+
+def matched_docnums(searcher: Searcher, q: wq.Query) -> Matched:
+    """Every matching document, per segment, without scoring (deleted documents excluded)."""
+    matched = []
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = q.matcher(subsearcher, subsearcher.boolean_context())
+        matched.append((subsearcher, offset, list(matcher.all_ids())))
+    return matched
+
+
+def column_values(opened: OpenIndex, subsearcher: Searcher, name: str, translate: bool) -> list:
+    """A segment's column as a list, read once per generation (segments never change)."""
+    reader = subsearcher.reader()
+    key = ("column", reader.segment().segment_id(), name, translate)
+    values = opened.cache.get(key)
+    if values is None:
+        values = opened.cache[key] = list(reader.column_reader(name, translate=translate))
+    return values
+
+
+def count_facets(opened: OpenIndex, matched: Matched) -> dict[str, Counter]:
+    groups: dict[str, Counter] = {}
+    for name in FACETS:
+        if name not in opened.searcher.schema:
+            continue  # a generation built before this facet field existed
+        counts: Counter = Counter()
+        for subsearcher, _, docnums in matched:
+            if docnums:
+                values = column_values(opened, subsearcher, name, True)
+                counts.update(map(values.__getitem__, docnums))
+        groups[name] = counts
+    return groups
+
+
+def sorted_by_date(opened: OpenIndex, q: wq.Query, matched: Matched, sort: str, limit: int):
+    """The first `limit` matches by date, as Whoosh's sorting collector orders and scores them."""
+    field_name = "newest" if sort == "newest" else "oldest"
+    keyed = (
+        (keys[docnum], offset + docnum)
+        for subsearcher, offset, docnums in matched
+        for keys in (column_values(opened, subsearcher, field_name, False),)
+        for docnum in docnums
+    )
+    pick = heapq.nlargest if sort == "newest" else heapq.nsmallest
+    return Results(opened.searcher, q, pick(limit, keyed))
+
+
+def attach_matched_terms(results: Results, docnums: list[int]) -> None:
+    """What TermsCollector records, for the shown hits only: the query's term matchers that sit
+    on each hit when the whole query's matcher is moved to it."""
+    docterms: dict[int, list] = {}
+    termdocs: dict[tuple, list[int]] = {}
+    searcher = results.searcher
+    for subsearcher, offset in searcher.leaf_searchers():
+        size = subsearcher.doc_count_all()
+        local = sorted(d - offset for d in docnums if offset <= d < offset + size)
+        if not local:
+            continue
+        matcher = results.q.matcher(subsearcher, subsearcher.context(needs_current=True))
+        for docnum in local:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active() or matcher.id() != docnum:
+                continue
+            for term_matcher in matcher.term_matchers():
+                if term_matcher.is_active() and term_matcher.id() == docnum:
+                    term = term_matcher.term()
+                    termdocs.setdefault(term, []).append(offset + docnum)
+                    docterms.setdefault(offset + docnum, []).append(term)
+    results.docterms, results.termdocs = docterms, termdocs
+
+
+def facet_counts(groups_by_facet: dict[str, Counter]) -> dict[str, list[dict]]:
     counts = {}
     for name in FACETS:
-        try:
-            groups = results.groups(name)
-        except KeyError:
-            groups = {}
+        groups = groups_by_facet.get(name, {})
         values = [{"value": value, "count": count} for value, count in groups.items() if value]
         if name == "month":
             values.sort(key=lambda v: v["value"], reverse=True)
