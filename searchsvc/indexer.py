@@ -147,6 +147,15 @@ def vocabulary(stories: Iterable[Article]) -> dict[str, int]:
     return {w: n for w, n in counts.items() if len(w) > 2}
 
 
+def same_schema(generation: gens.Generation) -> bool:
+    """False when the schema gained or lost a field since `generation`: then rebuild fully."""
+    ix = whoosh_index.open_dir(str(generation.path))
+    try:
+        return set(ix.schema.names()) == set(build_schema().names())
+    finally:
+        ix.close()
+
+
 def write_generation(
     target: Path,
     previous: gens.Generation | None,
@@ -161,7 +170,7 @@ def write_generation(
     """
     fingerprints = {s.id: fingerprint(s) for s in stories}
     old = previous.meta().get("fingerprints", {}) if previous else {}
-    if previous and old:
+    if previous and old and same_schema(previous):
         shutil.copytree(
             previous.path,
             target,

@@ -33,6 +33,9 @@ def build_schema() -> Schema:
         category=ID(stored=True, sortable=True),
         category_text=TEXT(analyzer=plain, multitoken_query="phrase"),
         month=ID(stored=True, sortable=True),
+        # The printed day ("2025-06-18"), or "~2025-06-11" when the date is only an estimate,
+        # so the timeline counts both kinds per day with one facet and never mixes them.
+        day_label=ID(stored=False, sortable=True),
         day=NUMERIC(int, bits=32, stored=False, sortable=False),
         newest=NUMERIC(int, bits=64, sortable=True),
         oldest=NUMERIC(int, bits=64, sortable=True),
@@ -45,6 +48,12 @@ def published_day(published: datetime | date | None) -> date | None:
     if published is None:
         return None
     return published.date() if isinstance(published, datetime) else published
+
+
+def day_label(day: date | None, approximate: bool) -> str:
+    if day is None:
+        return ""
+    return ("~" if approximate else "") + day.isoformat()
 
 
 def published_epoch(published: datetime | date | None) -> int | None:
@@ -69,6 +78,7 @@ def story_document(story: Article) -> dict[str, object]:
         "category": story.category or "",
         "category_text": story.category or "",
         "month": day.strftime("%Y-%m") if day else "",
+        "day_label": day_label(day, story.published_approximate),
         "newest": epoch if epoch is not None else NO_DATE_NEWEST,
         "oldest": epoch if epoch is not None else NO_DATE_OLDEST,
         "story": json.dumps(story_record(story), ensure_ascii=False),

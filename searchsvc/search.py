@@ -36,7 +36,7 @@ from searchsvc.searcher import OpenIndex
 from searchsvc.spelling import suggest_query
 
 SORTS = ("relevance", "newest", "oldest")
-FACETS = ("outlet", "category", "month")
+FACETS = ("outlet", "category", "month", "day_label")  # day_label: see timeline.py
 SNIPPET_CHARS = 240
 WEIGHTING = DEFAULT_RANKING.weighting()
 

@@ -258,6 +258,7 @@ def test_openapi_document_is_served_and_describes_every_endpoint(client, spec):
         "/api/articles/{id}",
         "/api/health",
         "/api/openapi.json",
+        "/api/timeline",
     }
     assert data == spec
 

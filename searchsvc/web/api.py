@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, jsonify, request
 
 from searchsvc.web import core
@@ -19,6 +21,15 @@ def search() -> Response:
     if links:
         response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
     return response
+
+
+@blueprint.get("/timeline")
+def timeline() -> Response:
+    search_request = core.parse_search_args(request.args)
+    interval = core.parse_interval(request.args)
+    # Counts come from the facets, which cover every match: one hit is all the page needs.
+    result = core.run_search(replace(search_request, page=1, per_page=1))
+    return jsonify(core.timeline_view(search_request, result, interval))
 
 
 @blueprint.get("/articles/<path:story_id>")

@@ -21,6 +21,7 @@ from searchsvc.schema import story_from_stored, story_record
 from searchsvc.search import SearchRequest, SearchResult, search
 from searchsvc.searcher import IndexHandle, OpenIndex
 from searchsvc.stories import get_story
+from searchsvc.timeline import INTERVALS, build_timeline, collected_days, describe
 
 RELATED_COUNT = 5
 MAX_LABEL_CHARS = 200
@@ -151,6 +152,26 @@ def page_links(request: SearchRequest, result: SearchResult, endpoint: str) -> d
     if request.page < result.pages:
         links["next"] = url_for(endpoint, **request_args(request, page=request.page + 1))
     return links
+
+
+def parse_interval(args: MultiDict) -> str:
+    interval = (args.get("interval") or "auto").strip()
+    if interval not in INTERVALS:
+        raise InvalidParameter("interval", f"must be one of {', '.join(INTERVALS)}")
+    return interval
+
+
+def timeline_view(request: SearchRequest, result: SearchResult, interval: str = "auto") -> dict:
+    """The result's timeline as one JSON-ready value; each bar links to its dates' results."""
+    made = build_timeline(
+        result, collected_days(current_index()), interval, request.date_from, request.date_to
+    )
+    data = {"query": result.query["text"], "generation": result.generation, **made.to_dict()}
+    data["description"] = describe(made)
+    for bucket in data["buckets"]:
+        changes = {"from": bucket["start"], "to": bucket["end"], "page": 1}
+        bucket["url"] = url_for("pages.search", **request_args(request, **changes))
+    return data
 
 
 def article_view(story_id: str) -> dict:

@@ -96,6 +96,7 @@ def search() -> str:
         filters=active_filters(search_request),
         suggestion_url=suggestion_url(search_request, result),
         any_words_url=any_words_url(search_request, result),
+        timeline=core.timeline_view(shown or search_request, result) if result else None,
     )
 
 
