@@ -10,6 +10,7 @@ import click
 
 from searchsvc.config import load_settings
 from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
+from searchsvc.export import FORMATS, export_hits, render_lines
 from searchsvc.generations import current_or_none
 from searchsvc.indexer import BuildSummary, build, freshness
 from searchsvc.search import SORTS, SearchRequest, search
@@ -155,6 +156,12 @@ def _open(index_dir: Path | None):
 @click.option("--category", help="Only stories in this category (exact name).")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From date.")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="To date.")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(FORMATS),
+    help="Print every hit (not one page, at most $SEARCHSVC_EXPORT_MAX_HITS) as CSV or JSON Lines.",
+)
 def search_command(
     query: tuple[str, ...],
     index_dir: Path | None,
@@ -166,6 +173,7 @@ def search_command(
     category: str | None,
     date_from,
     date_to,
+    export_format: str | None = None,
 ) -> None:
     """Search the index. Exit status 2 on a malformed query."""
     settings, opened = _open(index_dir)
@@ -181,15 +189,19 @@ def search_command(
     )
     try:
         request.validate(settings.max_query_chars, settings.max_per_page)
-        result = search(
-            opened,
-            request,
-            max_expansion=settings.max_expansion,
-            time_limit_s=settings.search_time_limit_s,
-        )
+        options = {
+            "max_expansion": settings.max_expansion,
+            "time_limit_s": settings.search_time_limit_s,
+        }
+        result = search(opened, request, **options)
     except SearchServiceError as exc:
         _print_user_error(request.q, exc)
         sys.exit(2)
+    if export_format:
+        _, hits = export_hits(opened, request, settings.export_max_hits, **options)
+        for chunk in render_lines(export_format, hits, lambda story_id: f"/articles/{story_id}"):
+            click.echo(chunk, nl=False)
+        return
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -259,6 +259,8 @@ def test_openapi_document_is_served_and_describes_every_endpoint(client, spec):
         "/api/health",
         "/api/openapi.json",
         "/api/timeline",
+        "/api/search.csv",
+        "/api/search.jsonl",
     }
     assert data == spec
 

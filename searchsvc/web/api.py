@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
+from searchsvc.export import MEDIA_TYPES
 from searchsvc.web import core
 from searchsvc.web.openapi import openapi_document
 
@@ -30,6 +31,30 @@ def timeline() -> Response:
     # Counts come from the facets, which cover every match: one hit is all the page needs.
     result = core.run_search(replace(search_request, page=1, per_page=1))
     return jsonify(core.timeline_view(search_request, result, interval))
+
+
+@blueprint.get("/search.csv")
+def search_csv() -> Response:
+    return export("csv")
+
+
+@blueprint.get("/search.jsonl")
+def search_jsonl() -> Response:
+    return export("jsonl")
+
+
+def export(fmt: str) -> Response:
+    """Stream every hit (up to settings.export_max_hits); the headers say when there were more."""
+    search_request = core.parse_search_args(request.args)
+    total, lines = core.export_lines(search_request, fmt)
+    response = Response(stream_with_context(lines), mimetype=MEDIA_TYPES[fmt].split(";")[0])
+    response.content_type = MEDIA_TYPES[fmt]
+    limit = core.settings().export_max_hits
+    response.headers["Content-Disposition"] = f'attachment; filename="search.{fmt}"'
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Export-Limit"] = str(limit)
+    response.headers["X-Export-Truncated"] = "true" if total > limit else "false"
+    return response
 
 
 @blueprint.get("/articles/<path:story_id>")

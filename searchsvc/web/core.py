@@ -7,6 +7,7 @@ can never disagree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from flask import current_app, url_for
@@ -15,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from searchsvc.analysis import english_analyzer
 from searchsvc.config import Settings
 from searchsvc.errors import ArticleNotFound, InvalidParameter
+from searchsvc.export import export_hits, render_lines
 from searchsvc.indexer import freshness
 from searchsvc.query import literal_words
 from searchsvc.schema import story_from_stored, story_record
@@ -172,6 +174,23 @@ def timeline_view(request: SearchRequest, result: SearchResult, interval: str = 
         changes = {"from": bucket["start"], "to": bucket["end"], "page": 1}
         bucket["url"] = url_for("pages.search", **request_args(request, **changes))
     return data
+
+
+def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
+    """(total matches, the export's text chunks); article URLs are absolute for spreadsheets."""
+    limits = settings()
+    total, hits = export_hits(
+        current_index(),
+        request,
+        limits.export_max_hits,
+        max_expansion=limits.max_expansion,
+        time_limit_s=limits.search_time_limit_s,
+    )
+
+    def url_of(story_id: str) -> str:
+        return url_for("pages.article", story_id=story_id, _external=True)
+
+    return total, render_lines(fmt, hits, url_of)
 
 
 def article_view(story_id: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from searchsvc import __version__
+from searchsvc.export import COLUMNS as EXPORT_COLUMNS
 from searchsvc.search import FACETS, SORTS
 
 JSON = "application/json"
@@ -165,6 +166,101 @@ SCHEMAS: dict[str, Any] = {
             "generation": {"type": "string"},
         },
     },
+    "Timeline": {
+        "type": "object",
+        "description": "Matching stories per bucket; estimated and missing dates are counted apart",
+        "required": [
+            "query",
+            "generation",
+            "interval",
+            "from",
+            "to",
+            "total",
+            "dated",
+            "max_count",
+            "buckets",
+            "approximate",
+            "undated",
+            "notes",
+            "description",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "query": {"type": "string"},
+            "generation": {"type": "string"},
+            "interval": {"enum": ["auto", "day", "week", "month"]},
+            "from": {"type": ["string", "null"], "format": "date"},
+            "to": {"type": ["string", "null"], "format": "date"},
+            "total": {"type": "integer", "minimum": 0},
+            "dated": {"type": "integer", "minimum": 0, "description": "matches on the bars"},
+            "max_count": {"type": "integer", "minimum": 0},
+            "buckets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["start", "end", "label", "count", "collected", "state", "url"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "start": {"type": "string", "format": "date"},
+                        "end": {"type": "string", "format": "date"},
+                        "label": {"type": "string"},
+                        "count": {"type": "integer", "minimum": 0},
+                        "collected": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "stories with an exact date in the whole index",
+                        },
+                        "state": {"enum": ["matched", "unmatched", "uncollected"]},
+                        "url": {"type": "string", "description": "results page for the bucket"},
+                    },
+                },
+            },
+            "approximate": {
+                "type": "object",
+                "required": ["count", "days"],
+                "additionalProperties": False,
+                "properties": {
+                    "count": {"type": "integer", "minimum": 0},
+                    "days": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["day", "count"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "day": {"type": "string", "format": "date"},
+                                "count": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                    },
+                },
+            },
+            "undated": {"type": "integer", "minimum": 0},
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "description": {"type": "string"},
+        },
+    },
+    "ExportRow": {
+        "type": "object",
+        "description": "One line of /api/search.jsonl (the CSV has the same columns)",
+        "required": list(EXPORT_COLUMNS),
+        "additionalProperties": False,
+        "properties": {
+            "rank": {"type": "integer", "minimum": 1},
+            "id": {"type": "string"},
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": NULLABLE_STRING,
+            "published_approximate": {"type": "boolean"},
+            "category": NULLABLE_STRING,
+            "score": {"type": ["number", "null"]},
+            "url": {"type": "string", "description": "absolute URL of the article page"},
+            "also_in": {"type": "array", "items": {"type": "string"}},
+            "matched_title": {"type": "array", "items": {"type": "string"}},
+            "matched_body": {"type": "array", "items": {"type": "string"}},
+            "snippet": {"type": "string", "description": "plain text, no markup"},
+        },
+    },
     "RelatedStory": {
         "type": "object",
         "required": ["id", "title", "outlet", "published", "published_approximate", "url"],
@@ -310,6 +406,18 @@ SEARCH_PARAMETERS = [
     ),
 ]
 
+EXPORT_PARAMETERS = [
+    p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page", "explain")
+]
+EXPORT_HEADERS = {
+    name: {"description": text, "schema": {"type": "string"}}
+    for name, text in (
+        ("X-Total-Count", "all matches of the search"),
+        ("X-Export-Limit", "the most rows an export holds (settings.export_max_hits)"),
+        ("X-Export-Truncated", "true when the search had more matches than the limit"),
+    )
+}
+
 PATHS: dict[str, Any] = {
     "/api/search": {
         "get": {
@@ -330,6 +438,66 @@ PATHS: dict[str, Any] = {
                 "400": _problem(
                     "query_syntax (with position) or invalid_parameter (with parameter)"
                 ),
+                "503": INDEX_MISSING,
+                "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/api/timeline": {
+        "get": {
+            "operationId": "timeline",
+            "summary": "Matching stories per day, week or month (the results page's timeline)",
+            "parameters": [
+                p for p in SEARCH_PARAMETERS if p["name"] not in ("page", "per_page", "sort")
+            ]
+            + [
+                _query(
+                    "interval",
+                    {"enum": ["auto", "day", "week", "month"], "default": "auto"},
+                    "Bucket size; auto: day up to 92 days, week up to 2 years, else month.",
+                )
+            ],
+            "responses": {
+                "200": _json("Timeline", "The buckets and the stories not placed on them"),
+                "400": _problem("query_syntax or invalid_parameter"),
+                "503": INDEX_MISSING,
+                "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/api/search.csv": {
+        "get": {
+            "operationId": "exportCsv",
+            "summary": "Every hit of a search as CSV (streamed; at most export_max_hits rows)",
+            "parameters": EXPORT_PARAMETERS,
+            "responses": {
+                "200": {
+                    "description": "A header row, then one row per hit in result order",
+                    "headers": EXPORT_HEADERS,
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                "400": _problem("query_syntax or invalid_parameter"),
+                "503": INDEX_MISSING,
+                "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/api/search.jsonl": {
+        "get": {
+            "operationId": "exportJsonLines",
+            "summary": "Every hit of a search as JSON Lines (streamed; at most export_max_hits)",
+            "parameters": EXPORT_PARAMETERS,
+            "responses": {
+                "200": {
+                    "description": "One ExportRow object per line, in result order",
+                    "headers": EXPORT_HEADERS,
+                    "content": {
+                        "application/x-ndjson": {
+                            "schema": {"$ref": "#/components/schemas/ExportRow"}
+                        }
+                    },
+                },
+                "400": _problem("query_syntax or invalid_parameter"),
                 "503": INDEX_MISSING,
                 "default": OTHER_ERROR,
             },

@@ -97,6 +97,8 @@ def search() -> str:
         suggestion_url=suggestion_url(search_request, result),
         any_words_url=any_words_url(search_request, result),
         timeline=core.timeline_view(shown or search_request, result) if result else None,
+        export_args=core.request_args(shown or search_request, page=None, per_page=None),
+        export_limit=core.settings().export_max_hits,
     )
 
 
