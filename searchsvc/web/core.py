@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from urllib.parse import unquote_to_bytes
 
 from flask import current_app, url_for
+from flask import request as http_request
 from werkzeug.datastructures import MultiDict
 
 from searchsvc.analysis import english_analyzer
@@ -45,6 +47,7 @@ def current_index() -> OpenIndex:
 
 def parse_search_args(args: MultiDict) -> SearchRequest:
     """Query-string → a validated SearchRequest; InvalidParameter names the first bad one."""
+    reject_broken_percent_encoding(http_request.query_string)
     for name, value in args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             raise InvalidParameter(name.replace("\x00", "") or "q", "contains a NUL character")
@@ -63,6 +66,18 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
     if request.page > limits.max_page:
         raise InvalidParameter("page", f"must be at most {limits.max_page}")
     return request.validate(limits.max_query_chars, limits.max_per_page)
+
+
+def reject_broken_percent_encoding(query_string: bytes) -> None:
+    """Escapes that do not decode to UTF-8 would otherwise be searched as mangled text."""
+    for pair in query_string.split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = unquote_to_bytes(raw_name).decode("utf-8", "replace").replace("\x00", "") or "q"
+        try:
+            unquote_to_bytes(raw_name).decode("utf-8")
+            unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidParameter(name, "is not valid percent-encoded UTF-8") from None
 
 
 def _whole_number(args: MultiDict, name: str, default: int) -> int:
