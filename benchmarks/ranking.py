@@ -90,24 +90,20 @@ def variants() -> list[Variant]:
     return [
         Variant("default handling", d),
         Variant("AND-then-OR fallback only (before)", replace(d, natural_min_words=10_000)),
-        Variant("natural, plain BM25 (no proximity, no PRF)",
-                replace(d, proximity_boost=0.0, feedback_docs=0)),
+        Variant("  title boost 2.5 (keyword default)", with_title(d, 2.5)),
+        Variant("  title boost 1.0", with_title(d, 1.0)),
         Variant("  k1=0.9 b=0.4 (Anserini)", replace(d, k1=0.9, b=0.4)),
-        Variant("  k1=1.2 b=0.75", replace(d, k1=1.2, b=0.75)),
-        Variant("  k1=1.5 b=0.75", replace(d, k1=1.5, b=0.75)),
-        Variant("  title boost 1.0", replace(d, field_boosts={**d.field_boosts, "title": 1.0})),
-        Variant("  title boost 1.5", replace(d, field_boosts={**d.field_boosts, "title": 1.5})),
-        Variant("  title boost 4.0", replace(d, field_boosts={**d.field_boosts, "title": 4.0})),
-        Variant("  proximity boost 0.1", replace(d, proximity_boost=0.1)),
-        Variant("  proximity boost 0.3", replace(d, proximity_boost=0.3)),
-        Variant("  PRF 10 docs 10 terms w=0.3", replace(d, feedback_docs=10, feedback_terms=10,
-                                                         feedback_weight=0.3)),
-        Variant("  PRF 5 docs 20 terms w=0.2", replace(d, feedback_docs=5, feedback_terms=20,
-                                                        feedback_weight=0.2)),
+        Variant("  proximity: word pairs within 3, boost 0.1", replace(d, proximity_boost=0.1)),
+        Variant("  PRF (RM3) 10 docs, 10 terms, weight 0.3",
+                replace(d, feedback_docs=10, feedback_terms=10, feedback_weight=0.3)),
         Variant("  Lucene stop words", d, analysis=ANALYSES["lucene-stop"]),
         Variant("  no stemming", d, analysis=ANALYSES["no-stem"]),
         Variant("  title left in body ('flat')", d, headline_titles=False),
     ]  # fmt: skip
+
+
+def with_title(settings: RankingSettings, boost: float) -> RankingSettings:
+    return replace(settings, field_boosts={**settings.field_boosts, "title": boost})
 
 
 # Data.
@@ -189,7 +185,8 @@ def built_index(docs: list[dict], variant: Variant, tag: str = "scifact") -> Pat
     root = OUT / f"{tag}-{variant.analysis.name}-{int(variant.headline_titles)}-{key}"
     if (root / "index" / "CURRENT").exists() or any((root / "index").glob("gen-*")):
         return root / "index"
-    shutil.rmtree(root, ignore_errors=True)
+    for stale in OUT.glob(f"{root.name.rsplit('-', 1)[0]}-*"):  # built by older indexing code
+        shutil.rmtree(stale, ignore_errors=True)
     seeds = root / "seeds"
     write_seeds(docs, seeds, variant.headline_titles)
     started = time.perf_counter()

@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 from searchsvc.analysis import english_analyzer
 from searchsvc.schema import FIELD_BOOSTS
 
+NATURAL_TITLE_BOOST = 0.4
 NATURAL_NOTE = (
     "This reads like a sentence, so stories are ranked by how many of its words they contain "
     "and how well they match; not every story contains every word."
@@ -39,7 +40,12 @@ class RankingSettings:
 
     k1: float = 1.2
     b: float = 0.75
-    field_boosts: dict[str, float] = field(default_factory=lambda: dict(FIELD_BOOSTS))
+    # A sentence shares many everyday words with titles, so the title's weight that suits keyword
+    # search (schema.FIELD_BOOSTS, 2.5) lets those words drown the body's evidence. Measured on
+    # SciFact train, nDCG@10: title 2.5 → 0.603, 1.0 → 0.671, 0.4 → 0.692, 0 → 0.673.
+    field_boosts: dict[str, float] = field(
+        default_factory=lambda: {**FIELD_BOOSTS, "title": NATURAL_TITLE_BOOST}
+    )
     # Queries with at least this many searchable words (after stop words) are natural language.
     natural_min_words: int = 5
     # Bonus for each pair of neighbouring query words found within `proximity_slop` positions.
