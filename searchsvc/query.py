@@ -89,10 +89,13 @@ def tokenize(text: str) -> list[Token]:
         elif ch == '"':
             i = _read_phrase(text, i, None, i, tokens)
         elif ch == "-":
-            if i + 1 >= n or text[i + 1].isspace():
+            if not text[i + 1 :].strip():
                 raise QuerySyntaxError(
                     "'-' must be followed directly by a word to exclude", i, text
                 )
+            if text[i + 1].isspace():  # a dash between words ("Japan - Korea") is punctuation
+                i += 1
+                continue
             tokens.append(Token("minus", ch, i))
             i += 1
         else:

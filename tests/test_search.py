@@ -192,3 +192,8 @@ def test_filters_combine_with_a_query(opened):
     assert {h.id for h in yomiuri.hits} == expected
     assert yomiuri.total == len(expected) == 3
     assert run(opened, "Ishiba", category="Business").total == 1
+
+
+def test_dashes_between_words_are_punctuation(opened):
+    assert run(opened, "Kananaskis - Canada").total == run(opened, "Kananaskis Canada").total == 1
+    assert run(opened, "Kananaskis – Canada").query["warnings"] == []
