@@ -199,7 +199,7 @@ class QueryCompiler:
                 per_field.append(wq.Phrase(index_field, words, boost=boost))
         if not per_field:
             if any(ch.isalnum() for ch in text):  # lone punctuation is dropped silently
-                self.warnings.append(f"'{text}' is too common a word to search for and was ignored")
+                self.warnings.append(f"'{text}' is too common a word to search for; ignored")
             return None
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
