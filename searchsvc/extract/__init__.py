@@ -1,4 +1,4 @@
-"""Article files → Article records. `extract_file` is the one entry point the indexer and CLI use."""
+"""Article files → Article records; `extract_file` is the entry point for the indexer and CLI."""
 
 from __future__ import annotations
 
