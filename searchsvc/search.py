@@ -37,6 +37,10 @@ from searchsvc.spelling import suggest_query
 
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("outlet", "category", "month", "day_label")  # day_label: see timeline.py
+# The time limit is checked after every this many matches of the unscored pass.
+DEADLINE_CHECK_EVERY = 256
+# A search cut off while counting still gets this long to rank what it found.
+MIN_RANKING_S = 0.05
 SNIPPET_CHARS = 240
 WEIGHTING = DEFAULT_RANKING.weighting()
 
@@ -326,13 +330,15 @@ def run(
     searcher.weighting = weighting
     # The exact total and the facets come from one unscored pass over every match; only the
     # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
-    matched = matched_docnums(searcher, q)
+    deadline = time.monotonic() + time_limit_s if time_limit_s else None
+    matched, complete = matched_docnums(searcher, q, deadline)
     total = sum(len(docnums) for _, _, docnums in matched)
-    timed_out = False
+    timed_out = not complete
     if request.sort == "relevance":
         collector = TopCollector(limit=limit)
-        if time_limit_s:
-            collector = TimeLimitCollector(collector, timelimit=time_limit_s, use_alarm=False)
+        if deadline is not None:
+            remaining = max(deadline - time.monotonic(), MIN_RANKING_S)
+            collector = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
         try:
             searcher.search_with_collector(q, collector)
         except TimeLimit:
@@ -350,13 +356,25 @@ def run(
 Matched = list[tuple[Searcher, int, list[int]]]  # (segment searcher, docnum offset, local docnums)
 
 
-def matched_docnums(searcher: Searcher, q: wq.Query) -> Matched:
-    """Every matching document, per segment, without scoring (deleted documents excluded)."""
+def matched_docnums(
+    searcher: Searcher, q: wq.Query, deadline: float | None = None
+) -> tuple[Matched, bool]:
+    """Every matching document, per segment, without scoring (deleted documents excluded).
+
+    The flag is False when the deadline (time.monotonic()) passed first: the matches are then
+    the ones found so far, and the caller reports the search as timed out.
+    """
     matched = []
     for subsearcher, offset in searcher.leaf_searchers():
-        matcher = q.matcher(subsearcher, subsearcher.boolean_context())
-        matched.append((subsearcher, offset, list(matcher.all_ids())))
-    return matched
+        ids = q.matcher(subsearcher, subsearcher.boolean_context()).all_ids()
+        docnums: list[int] = []
+        matched.append((subsearcher, offset, docnums))
+        while chunk := list(islice(ids, DEADLINE_CHECK_EVERY)):
+            docnums.extend(chunk)
+            more_may_follow = len(chunk) == DEADLINE_CHECK_EVERY
+            if more_may_follow and deadline is not None and time.monotonic() > deadline:
+                return matched, False
+    return matched, True
 
 
 def column_values(opened: OpenIndex, subsearcher: Searcher, name: str, translate: bool) -> list:
