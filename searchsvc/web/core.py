@@ -51,6 +51,9 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
     for name, value in args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             raise InvalidParameter(name.replace("\x00", "") or "q", "contains a NUL character")
+        if len(args.getlist(name)) > 1:
+            # only the first would be used, silently; say so instead
+            raise InvalidParameter(name, "is given more than once")
     limits = settings()
     request = SearchRequest(
         q=args.get("q", ""),
