@@ -168,6 +168,14 @@ def test_huge_per_page_is_refused_naming_it(live_server, per_page):
     assert reply.status == 400 and reply.json()["parameter"] == "per_page"
 
 
+@pytest.mark.parametrize("query", ["per_page=5&per_page=500", "q=a&q=b", "page=&page=2"])
+def test_a_parameter_given_twice_is_refused_naming_it(live_server, query):
+    reply = http_get(live_server.port, f"/api/search?{query}")
+    assert reply.status == 400
+    assert reply.json()["parameter"] == query.split("=")[0]
+    assert "more than once" in reply.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "target",
     [
