@@ -120,8 +120,9 @@ CHILDREN = {
 }
 
 
-def descendants_rss_kb(pid: int) -> int:
-    """Resident set of `pid` and all its descendants (the writer's worker processes count too)."""
+def descendants_pss_kb(pid: int) -> int:
+    """Proportional set size of `pid` and all its descendants (the writer's and extractor's worker
+    processes count too; pages they share after fork are counted once, not once per process)."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -137,9 +138,9 @@ def descendants_rss_kb(pid: int) -> int:
         current = todo.pop()
         todo.extend(parents.get(current, []))
         try:
-            with open(f"/proc/{current}/status") as fh:
+            with open(f"/proc/{current}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
         except OSError:
             continue
@@ -157,7 +158,7 @@ def run_child(mode: str, *args: str) -> dict:
         if pid:
             break
         if ticks % 5 == 0:
-            tree_peak = max(tree_peak, descendants_rss_kb(proc.pid))
+            tree_peak = max(tree_peak, descendants_pss_kb(proc.pid))
         ticks += 1
         time.sleep(0.02)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -166,7 +167,7 @@ def run_child(mode: str, *args: str) -> dict:
         raise SystemExit(f"child {mode} failed with status {proc.returncode}")
     result = json.loads(output.strip().splitlines()[-1])
     result["rss_mb"] = usage.ru_maxrss / 1024
-    result["tree_rss_mb"] = tree_peak / 1024
+    result["tree_pss_mb"] = tree_peak / 1024
     return result
 
 
@@ -401,7 +402,7 @@ def main() -> None:
             target.update(
                 build_s=full["seconds"],
                 rss_mb=full["rss_mb"],
-                tree_rss_mb=full["tree_rss_mb"],
+                tree_pss_mb=full["tree_pss_mb"],
                 incremental_s=inc["seconds"],
                 incremental_share=inc["seconds"] / full["seconds"],
                 incremental_rss_mb=inc["rss_mb"],
@@ -459,7 +460,7 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
     rows = [
         ("full build (s)", "build_s", ".1f"),
         ("peak RSS, wait4 (MiB)", "rss_mb", ".0f"),
-        ("peak RSS, process tree (MiB)", "tree_rss_mb", ".0f"),
+        ("peak PSS, process tree (MiB)", "tree_pss_mb", ".0f"),
         ("incremental 1 % (s)", "incremental_s", ".2f"),
         ("incremental / full", "incremental_share", ".3f"),
         ("size on disk (MiB)", "size_mb", ".1f"),

@@ -276,3 +276,16 @@ def surface_words(text: str) -> Iterator[str]:
         for part in _HYPHENS.split(fold(match.group())):
             if part and not part.isdigit():
                 yield part
+
+
+def surface_word_set(text: str) -> set[str]:
+    """set(surface_words(text)), working once per distinct token instead of once per token."""
+    words: set[str] = set()
+    for token in set(TOKEN_PATTERN.findall(text)):
+        words.update(_surface_parts(token))
+    return words
+
+
+@lru_cache(maxsize=200_000)
+def _surface_parts(token: str) -> tuple[str, ...]:
+    return tuple(p for p in _HYPHENS.split(fold(token)) if p and not p.isdigit())

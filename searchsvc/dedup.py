@@ -70,12 +70,12 @@ class _Compared:
 
     article: Article
     word_count: int
-    shingles: array
+    shingles: array  # unsigned 64-bit hashes
 
     @classmethod
     def of(cls, article: Article) -> _Compared:
         words = tuple(normalise_for_shingles(comparable_text(article)))
-        hashed = array("q", sorted({hash(s) for s in _shingles_of(words)}))
+        hashed = array("Q", sorted({hash(s) & _UNSIGNED for s in _shingles_of(words)}))
         return cls(article=article, word_count=len(words), shingles=hashed)
 
     def canonical_key(self) -> tuple[int, int, int, bool, str, str]:
@@ -175,6 +175,7 @@ def _same_story(shared: int, size: int, other_size: int) -> bool:
 
 
 _FREQUENCY_BUCKETS = 1 << 22
+_UNSIGNED = (1 << 64) - 1
 
 
 def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
@@ -193,9 +194,6 @@ def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
         for h in hashes:
             frequency[h & mask] += 1
 
-    def rarity(h: int) -> tuple[int, int]:
-        return (frequency[h & mask], h)
-
     prefix_index: dict[int, list[int]] = {}
     pairs: list[tuple[int, int]] = []
     for index in sorted(range(len(sets)), key=lambda i: len(sets[i])):
@@ -209,8 +207,10 @@ def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
                 seen.update(holders)
         pairs.extend((min(index, other), max(index, other)) for other in seen)
         needed = max(1, int(CONTAINMENT_THRESHOLD * len(hashes)))
-        for h in sorted(hashes, key=rarity)[: len(hashes) - needed + 1]:
-            prefix_index.setdefault(h, []).append(index)
+        # One integer per shingle orders by (frequency, hash): cheaper to sort than tuples.
+        ranked = sorted([(frequency[h & mask] << 64) | h for h in hashes])
+        for rank in ranked[: len(hashes) - needed + 1]:
+            prefix_index.setdefault(rank & _UNSIGNED, []).append(index)
     return pairs
 
 
