@@ -218,9 +218,16 @@ class EnglishAnalyzer(Analyzer):
     ) -> Iterator[Token]:
         if not tokenize:
             yield from english_pipeline()(
-                value, positions=positions, chars=chars, keeporiginal=keeporiginal,
-                removestops=removestops, start_pos=start_pos, start_char=start_char,
-                tokenize=False, mode=mode, **kwargs,
+                value,
+                positions=positions,
+                chars=chars,
+                keeporiginal=keeporiginal,
+                removestops=removestops,
+                start_pos=start_pos,
+                start_char=start_char,
+                tokenize=False,
+                mode=mode,
+                **kwargs,
             )
             return
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)

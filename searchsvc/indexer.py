@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -26,6 +27,9 @@ from searchsvc.schema import build_schema, story_document, story_record
 
 CACHE = "extract-cache.json"
 VOCAB = "vocab.json"
+# The seed files' stamps alone: /api/health compares them with the seeds folder on every call,
+# and the extract cache they also sit in is hundreds of MB at 100k files.
+STAMPS = "seed-stamps.json"
 Progress = Callable[[str, int, int], None]
 PARALLEL_THRESHOLD = 5_000
 
@@ -204,7 +208,7 @@ def write_generation(
             previous.path,
             target,
             copy_function=os.link,
-            ignore=shutil.ignore_patterns("*LOCK*", CACHE, VOCAB, gens.META),
+            ignore=shutil.ignore_patterns("*LOCK*", CACHE, VOCAB, STAMPS, gens.META),
         )
         ix = whoosh_index.open_dir(str(target))
         to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
@@ -275,6 +279,11 @@ def build(
             }
             (target / gens.META).write_text(json.dumps(meta), "utf-8")
             (target / CACHE).write_text(json.dumps(cache, ensure_ascii=False), "utf-8")
+            stamps = {name: entry["stamp"] for name, entry in cache.items()}
+            (target / STAMPS).write_text(
+                json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}),
+                "utf-8",
+            )
             (target / VOCAB).write_text(
                 json.dumps(vocabulary(stories), ensure_ascii=False), "utf-8"
             )
@@ -294,14 +303,32 @@ def freshness(seeds: Path, generation: gens.Generation | None) -> dict[str, obje
     files = seed_files(seeds, skipped) if seeds.is_dir() else []
     if generation is None:
         return {"stale": True, "changed": [f.name for f in files], "removed": []}
-    cache = load_cache(generation)
-    known_skipped = {s["file"] for s in generation.meta().get("skipped", [])}
+    cache, known_skipped = built_from(generation)
     changed = [
-        f.name
-        for f in files
-        if f.name not in known_skipped
-        and (f.name not in cache or tuple(cache[f.name]["stamp"]) != f.stamp)
+        f.name for f in files if f.name not in known_skipped and cache.get(f.name) != f.stamp
     ]
     present = {f.name for f in files} | {name for name, _ in skipped}
     removed = sorted(name for name in cache if name not in present)
     return {"stale": bool(changed or removed), "changed": changed, "removed": removed}
+
+
+def built_from(generation: gens.Generation) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    """The (size, mtime) stamp of every seed file `generation` was built from, and the files it
+    skipped. Read once per generation and process: a generation never changes once written."""
+    path = generation.path
+    return _read_built_from(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _read_built_from(
+    path: str, _mtime_ns: int
+) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    folder = Path(path)
+    try:
+        data = json.loads((folder / STAMPS).read_text("utf-8"))
+        stamps, skipped = data["stamps"], data["skipped"]
+    except (OSError, ValueError, KeyError):  # built before the stamps file existed
+        generation = gens.Generation(folder.parent, folder.name)
+        stamps = {name: e["stamp"] for name, e in load_cache(generation).items()}
+        skipped = [s["file"] for s in generation.meta().get("skipped", [])]
+    return {name: tuple(stamp) for name, stamp in stamps.items()}, frozenset(skipped)
