@@ -25,9 +25,56 @@ OUT = Path(__file__).resolve().parent / "out"
 _WORD = re.compile(r"[A-Za-z]+")
 # Words the query mix avoids: stop words vanish from this project's queries (not from FTS5's).
 _SKIP = frozenset(
-    "a an and are as at be by for from has he in is it its of on or that the to was were will with "
-    "said says would could also after which this have not but they their been more than about "
-    "into over other there year".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "he",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "said",
+        "says",
+        "would",
+        "could",
+        "also",
+        "after",
+        "which",
+        "this",
+        "have",
+        "not",
+        "but",
+        "they",
+        "their",
+        "been",
+        "more",
+        "than",
+        "about",
+        "into",
+        "over",
+        "other",
+        "there",
+        "year",
+    ]
 )
 
 
@@ -127,7 +174,9 @@ def load_queries_file(path: Path = NEWS / "queries.txt") -> list[BenchQuery]:
         if not line:
             continue
         if line.startswith('"'):
-            queries.append(BenchQuery("listed phrase", (Clause("phrase", tuple(line.strip('"').split())),)))
+            queries.append(
+                BenchQuery("listed phrase", (Clause("phrase", tuple(line.strip('"').split())),))
+            )
         else:
             words = tuple(Clause("word", (w,)) for w in line.split())
             queries.append(BenchQuery("listed words", words))
@@ -183,14 +232,20 @@ def build_mix(articles: list[RawArticle], seed: int = 7, scale: int = 1) -> Quer
             made.append(BenchQuery("common term", (word(rng.choice(common)),)))
             made.append(BenchQuery("rare term", (word(rng.choice(rare)),)))
             words = doc_words()
-            made.append(BenchQuery("two words", tuple(word(w) for w in rng.sample(sorted(set(words)), 2))))
+            made.append(
+                BenchQuery("two words", tuple(word(w) for w in rng.sample(sorted(set(words)), 2)))
+            )
             words = doc_words()
-            made.append(BenchQuery("three words", tuple(word(w) for w in rng.sample(sorted(set(words)), 3))))
+            made.append(
+                BenchQuery("three words", tuple(word(w) for w in rng.sample(sorted(set(words)), 3)))
+            )
             made.append(BenchQuery("phrase", (phrase(),)))
             stem = rng.choice(middle)[: rng.choice((4, 5))]
             made.append(BenchQuery("prefix", (Clause("prefix", (stem,)),)))
             low, high = date_window()
-            made.append(BenchQuery("date filter", (word(rng.choice(common)),), date_from=low, date_to=high))
+            made.append(
+                BenchQuery("date filter", (word(rng.choice(common)),), date_from=low, date_to=high)
+            )
             made.append(BenchQuery("sort newest", (word(rng.choice(common)),), sort="newest"))
             nonsense = "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(9))
             made.append(BenchQuery("no hits", (word(nonsense),)))

@@ -145,7 +145,9 @@ def main() -> None:
     if not (index / "CURRENT").exists():
         raise SystemExit(f"no index in {index}: run benchmarks/search_speed.py --docs {args.docs}")
     corpus = ensure_corpus(args.docs, args.workdir)
-    mix = build_mix([read_raw(p) for p in article_files(corpus)], scale=max(1, args.docs // 50_000 + 1))
+    mix = build_mix(
+        [read_raw(p) for p in article_files(corpus)], scale=max(1, args.docs // 50_000 + 1)
+    )
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -161,14 +163,24 @@ def main() -> None:
         server.wait(timeout=30)
 
     print(f"\n{args.docs:,} documents, gunicorn -w {args.workers}, concurrency {CONCURRENCY}")
-    print(f"{'endpoint':14} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    heads = ("requests", "req/s", "p50 ms", "p95 ms", "p99 ms")
+    print(f"{'endpoint':14} " + " ".join(f"{h:>8}" for h in heads) + f" {'errors':>7}")
     for name, row in (("/api/search", searches), ("/api/health", health)):
         print(
             f"{name:14} {row['requests']:>8} {row['req_per_s']:>8.1f} {row['p50_ms']:>8.1f}"
             f" {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['errors']:>7}"
         )
-    print(json.dumps({"docs": args.docs, "workers": args.workers, "concurrency": CONCURRENCY,
-                      "search": searches, "health": health}))
+    print(
+        json.dumps(
+            {
+                "docs": args.docs,
+                "workers": args.workers,
+                "concurrency": CONCURRENCY,
+                "search": searches,
+                "health": health,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,9 @@ def child_build_fts5(seeds: str, db: str, full: str) -> dict:
         "title, body, published UNINDEXED, tokenize='porter unicode61');"
         "CREATE TABLE IF NOT EXISTS files(name TEXT PRIMARY KEY, size INT, mtime INT, docid INT);"
     )
-    known = {n: (s, m, d) for n, s, m, d in con.execute("SELECT name, size, mtime, docid FROM files")}
+    known = {
+        n: (s, m, d) for n, s, m, d in con.execute("SELECT name, size, mtime, docid FROM files")
+    }
     changed = 0
     with con:
         for path in article_files(Path(seeds)):
@@ -193,9 +195,7 @@ def fts5_search(con: sqlite3.Connection, q: BenchQuery) -> tuple[int, list[tuple
 def this_request(q: BenchQuery):
     from searchsvc.search import SearchRequest
 
-    return SearchRequest(
-        q=q.text, sort=q.sort, date_from=q.date_from, date_to=q.date_to
-    ).validate()
+    return SearchRequest(q=q.text, sort=q.sort, date_from=q.date_from, date_to=q.date_to).validate()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -293,7 +293,11 @@ def brute_force_chunk(job: tuple[str, int, int, list[BenchQuery]]) -> list[tuple
         if reader.is_deleted(docnum):
             continue
         story = json.loads(reader.stored_fields(docnum)["story"])
-        texts = (story.get("title") or "", "\n\n".join(story.get("body") or ()), story.get("caption") or "")
+        texts = (
+            story.get("title") or "",
+            "\n\n".join(story.get("body") or ()),
+            story.get("caption") or "",
+        )
         fields = []
         for text in texts:
             positions: dict[str, list[int]] = {}
@@ -302,9 +306,9 @@ def brute_force_chunk(job: tuple[str, int, int, list[BenchQuery]]) -> list[tuple
             fields.append(positions)
         day = (story.get("published") or "")[:10]
         for q, spec, count in zip(queries, specs, counts, strict=True):
-            if q.date_from or q.date_to:
-                if not day or not (str(q.date_from or "0000") <= day <= str(q.date_to or "9999")):
-                    continue
+            low, high = str(q.date_from or "0000"), str(q.date_to or "9999")
+            if (q.date_from or q.date_to) and not (day and low <= day <= high):
+                continue
             live = [s for s in spec if s is not None]
             hits = [_clause_hits(s, fields) for s in live]
             if live and all(hits):
@@ -341,7 +345,7 @@ def brute_force_totals(root: Path, queries: list[BenchQuery]) -> list[int]:
 
 
 def link_farm(corpus: Path, seeds: Path) -> None:
-    """Seeds as hard links to the corpus: rewriting a file (write + rename) leaves the corpus as is."""
+    """Seeds as hard links to the corpus: a file rewritten (write + rename) leaves the corpus be."""
     if seeds.exists():
         shutil.rmtree(seeds)
     seeds.mkdir(parents=True)
@@ -356,7 +360,9 @@ def rewrite_share(seeds: Path, share: float) -> int:
     for n, path in enumerate(chosen):
         text = path.read_text("utf-8").rstrip("\n")
         fresh = path.with_name(f".{path.name}.tmp")
-        fresh.write_text(f"{text}\n\nCorrection {n}: an earlier version misstated a figure.\n", "utf-8")
+        fresh.write_text(
+            f"{text}\n\nCorrection {n}: an earlier version misstated a figure.\n", "utf-8"
+        )
         os.replace(fresh, path)
     return len(chosen)
 
@@ -375,9 +381,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--json", type=Path, help="also write the final JSON object here")
-    parser.add_argument("--workdir", type=Path, default=OUT, help="scratch folder (default %(default)s)")
-    parser.add_argument("--check", type=int, default=60, help="queries whose totals are brute-forced")
-    parser.add_argument("--skip-build", action="store_true", help="reuse the indexes from the last run")
+    parser.add_argument(
+        "--workdir", type=Path, default=OUT, help="scratch folder (default %(default)s)"
+    )
+    parser.add_argument(
+        "--check", type=int, default=60, help="queries whose totals are brute-forced"
+    )
+    parser.add_argument(
+        "--skip-build", action="store_true", help="reuse the indexes from the last run"
+    )
     args = parser.parse_args()
 
     workdir: Path = args.workdir
@@ -409,7 +421,10 @@ def main() -> None:
             )
         this["stories"] = full_this["stories"]
         this["incremental_changed_files"] = changed
-        this["incremental_added"], this["incremental_deleted"] = inc_this["added"], inc_this["deleted"]
+        this["incremental_added"], this["incremental_deleted"] = (
+            inc_this["added"],
+            inc_this["deleted"],
+        )
 
     this["cold_ms"] = run_child("cold-this", str(root), "oil")["ms"]
     fts["cold_ms"] = run_child("cold-fts5", str(db), "oil")["ms"]
@@ -471,8 +486,10 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
         ("warm mean (ms)", "mean_ms", ".2f"),
         ("warm max (ms)", "max_ms", ".2f"),
     ]
-    print(f"\n{docs:,} documents ({this.get('stories', '?')} stories after dedup), "
-          f"{len(queries)} queries")
+    print(
+        f"\n{docs:,} documents ({this.get('stories', '?')} stories after dedup), "
+        f"{len(queries)} queries"
+    )
     print(f"{'':32} {'this':>10} {'FTS5':>10} {'ratio':>7}")
     for label, key, fmt in rows:
         if key not in this:
@@ -480,7 +497,8 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
         a, b = this[key], fts.get(key)
         r = f"{a / b:.2f}" if b else ""
         print(f"{label:32} {a:>10{fmt}} {b if b is None else format(b, fmt):>10} {r:>7}")
-    print(f"\n{'query kind':16} {'n':>4} {'this p50':>9} {'this max':>9} {'FTS5 p50':>9} {'FTS5 max':>9}")
+    heads = ("this p50", "this max", "FTS5 p50", "FTS5 max")
+    print(f"\n{'query kind':16} {'n':>4} " + " ".join(f"{h:>9}" for h in heads))
     for kind, samples in kinds_this.items():
         other = kinds_fts[kind]
         print(
@@ -490,8 +508,10 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
     print(f"\n{'listed query':28} {'this total':>10} {'FTS5 total':>10}")
     for q, a, b in list(zip(queries, totals_this, totals_fts, strict=True))[:20]:
         print(f"{q.text:28} {a:>10} {b:>10}")
-    print(f"totals checked against brute force: {this['totals_checked']}, "
-          f"mismatched: {this['totals_mismatched']}")
+    print(
+        f"totals checked against brute force: {this['totals_checked']}, "
+        f"mismatched: {this['totals_mismatched']}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,22 @@ from pathlib import Path
 import pytest
 from whoosh.collectors import TermsCollector, TopCollector
 
+from searchsvc import indexer
 from searchsvc.analysis import english_analyzer, english_pipeline
 from searchsvc.dedup import _fold_for_identity
 from searchsvc.extract.article import normalise_for_identity
-from searchsvc.search import SearchRequest, search
+from searchsvc.query import parse
+from searchsvc.search import QueryCompiler, SearchRequest, search
+from searchsvc.searcher import IndexHandle
 
-QUERIES = ["korea", "ishiba summit", '"shuttle diplomacy"', "abduct*", "lee OR ishiba", "japan -korea"]
+QUERIES = [
+    "korea",
+    "ishiba summit",
+    '"shuttle diplomacy"',
+    "abduct*",
+    "lee OR ishiba",
+    "japan -korea",
+]
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 TRICKY = "The Jae-myung's talks — Osaka-Kansai 東京都庁 it's THE end; Café résumé ’s x--y"
 
@@ -40,24 +50,19 @@ def test_dedup_folding_equals_identity_folding():
         assert _fold_for_identity(text) == normalise_for_identity(text)
 
 
-def exhaustive(opened, q: str):
-    """Total, top ids and per-hit matched terms by scoring every match (the slow path)."""
-    result = search(opened, SearchRequest(q=q).validate())
-    from searchsvc.search import QueryCompiler
-    from searchsvc.query import parse
-
-    query = QueryCompiler(opened, 256).compile(parse(q))
-    collector = TermsCollector(TopCollector(limit=10, usequality=False, replace=0))
-    opened.searcher.search_with_collector(query, collector)
-    slow = collector.results()
-    return result, slow
+def compiled(opened, q: str):
+    return QueryCompiler(opened, 256).compile(parse(q))
 
 
 @pytest.mark.parametrize("q", QUERIES)
 def test_totals_top_hits_and_terms_equal_the_exhaustive_search(opened, q):
-    result, slow = exhaustive(opened, q)
+    """Block-max top N and the unscored count against scoring every match with TermsCollector."""
+    result = search(opened, SearchRequest(q=q).validate())
     if result.mode != "all":
-        pytest.skip("widened query")
+        pytest.skip("widened or natural-language query")
+    collector = TermsCollector(TopCollector(limit=10, usequality=False, replace=0))
+    opened.searcher.search_with_collector(compiled(opened, q), collector)
+    slow = collector.results()
     assert result.total == len(slow)
     assert [h.id for h in result.hits] == [hit["id"] for hit in slow]
     for hit, slow_hit in zip(result.hits, slow, strict=True):
@@ -68,21 +73,41 @@ def test_facets_equal_a_count_over_every_stored_story(opened):
     result = search(opened, SearchRequest(q="").validate())
     stored = list(opened.searcher.all_stored_fields())
     assert result.total == len(stored)
-    outlets = Counter(s["outlet"] for s in stored if s.get("outlet"))
-    assert {f["value"]: f["count"] for f in result.facets["outlet"]} == dict(outlets)
+    for facet in ("outlet", "category", "month"):
+        expected = Counter(s[facet] for s in stored if s.get(facet))
+        assert {f["value"]: f["count"] for f in result.facets[facet]} == dict(expected)
 
 
-def test_sorting_by_date_matches_whoosh_sorting_collector(opened):
-    for sort in ("newest", "oldest"):
-        result = search(opened, SearchRequest(q="korea", sort=sort).validate())
-        slow = opened.searcher.search(
-            QueryCompilerQuery(opened, "korea"), sortedby=sort, reverse=sort == "newest", limit=10
-        )
-        assert [h.id for h in result.hits] == [hit["id"] for hit in slow]
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_sorting_by_date_matches_whoosh_sorting_collector(opened, sort):
+    result = search(opened, SearchRequest(q="korea", sort=sort).validate())
+    slow = opened.searcher.search(
+        compiled(opened, "korea"), sortedby=sort, reverse=sort == "newest", limit=10
+    )
+    assert result.total == len(slow)
+    assert [h.id for h in result.hits] == [hit["id"] for hit in slow]
 
 
-def QueryCompilerQuery(opened, q: str):  # noqa: N802
-    from searchsvc.query import parse
-    from searchsvc.search import QueryCompiler
+def test_parallel_extraction_equals_serial(monkeypatch):
+    files = indexer.seed_files(SEEDS, [])
+    serial = indexer.extract_many(files, 20 * 1024 * 1024)
+    monkeypatch.setattr(indexer, "PARALLEL_THRESHOLD", 1)
+    assert indexer.extract_many(files, 20 * 1024 * 1024) == serial
 
-    return QueryCompiler(opened, 256).compile(parse(q))
+
+def test_incremental_build_answers_like_a_full_build(seeds_copy, tmp_path):
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    indexer.build(seeds_copy, incremental)
+    changed = sorted(p for p in seeds_copy.iterdir() if p.suffix == ".txt")[0]
+    changed.write_text(changed.read_text("utf-8") + "\n\nA correction about Kananaskis.\n", "utf-8")
+    indexer.build(seeds_copy, incremental)
+    indexer.build(seeds_copy, full, full=True)
+    answers = []
+    for root in (incremental, full):
+        handle = IndexHandle(root)
+        opened = handle.get()
+        results = [search(opened, SearchRequest(q=q).validate()) for q in [*QUERIES, "kananaskis"]]
+        answers.append([(r.total, [h.id for h in r.hits], r.facets) for r in results])
+        assert indexer.built_from(opened.generation)[0]
+        handle.close()
+    assert answers[0] == answers[1]
