@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import requests  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
@@ -59,7 +60,13 @@ class Tally:
         if time.monotonic() > self.deadline:
             return
         self.cases += 1
-        response = case.call(base_url=base_url, timeout=REQUEST_TIMEOUT_S)
+        try:
+            response = case.call(base_url=base_url, timeout=REQUEST_TIMEOUT_S)
+        except requests.RequestException as exc:
+            key = f"{label}: no answer ({type(exc).__name__})"
+            self.failures[key] += 1
+            self.examples.setdefault(key, exc.request.url[:300] if exc.request else "")
+            return
         self.statuses[response.status_code] += 1
         if response.status_code >= 500:
             self.server_errors += 1
@@ -126,7 +133,9 @@ def main() -> int:
             elapsed = time.monotonic() - started
         finally:
             exit_code = server.stop()
-        tracebacks = server.logs().count("Traceback")
+        logs = server.logs()
+        tracebacks = logs.count("Traceback")
+        first_traceback = logs[logs.find("Traceback") - 300 :][:2500] if tracebacks else ""
     rows = {
         "cases run": tally.cases,
         "seconds": round(elapsed, 1),
@@ -151,6 +160,8 @@ def main() -> int:
         "over_request_line": tally.over_request_line,
         "tracebacks_in_log": tracebacks,
     }
+    if first_traceback:
+        print(f"\nFirst traceback in the server log:\n{first_traceback}")
     print(json.dumps(summary, sort_keys=True))
     return 0 if tally.server_errors == 0 and not tally.failures else 1
 

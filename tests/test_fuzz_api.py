@@ -54,7 +54,7 @@ def hardened(ctx, response, case) -> bool | None:
 def invalid_values_rejected(ctx, response, case) -> bool | None:
     """Schema-violating values get a 4xx, except empty ones: an empty optional parameter means
     its default (HTML forms send every field, filled or not), which the API accepts too."""
-    if any(value in ("", [""]) for value in (case.query or {}).values()):
+    if any(value in ("", None, [], [""]) for value in (case.query or {}).values()):
         return None
     return negative_data_rejection(ctx, response, case)
 
