@@ -180,12 +180,17 @@ _EXPANSIONS_MAX = 500_000
 _SENTINEL = " zzzsentinel"
 
 
+@lru_cache(maxsize=1)
+def _reference_pipeline() -> Analyzer:
+    return english_pipeline()
+
+
 def _expand(word: str, indexing: bool) -> _Expansion | None:
     """Run the reference pipeline on one word (and a sentinel that shows the shift it causes)."""
     mode = "index" if indexing else "query"
     tokens = [
         (t.text, t.pos, t.startchar, t.endchar, t.stopped)
-        for t in english_pipeline()(
+        for t in _reference_pipeline()(
             word + _SENTINEL, positions=True, chars=True, removestops=False, mode=mode
         )
     ]
