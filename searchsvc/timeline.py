@@ -151,8 +151,17 @@ def display_span(
 ) -> tuple[date, date] | None:
     """The filter's dates when both are given; else the matches' days, widened to at least
     MIN_SPAN_DAYS within the days the index holds (so one matching day keeps its neighbours)."""
+    held = [*collected, *exact]
+    if not held:
+        return None
+    # A filter reaching from year 1 to 9999 is narrowed to the days the index holds stories
+    # for, so no request draws (or computes) millions of empty days.
+    first_held, last_held = min(held), max(held)
     if date_from and date_to:
-        return date_from, date_to
+        if bucket_count("month", date_from, date_to) <= MAX_BUCKETS:
+            return date_from, date_to
+        start, end = max(date_from, first_held), min(date_to, last_held)
+        return (start, end) if start <= end else None
     if not exact:
         return None
     start, end = date_from or min(exact), date_to or max(exact)
@@ -176,22 +185,34 @@ def choose_interval(asked: str, start: date, end: date, notes: list[str]) -> str
             return "day"
         return "week" if days <= AUTO_WEEK_MAX_DAYS else "month"
     for interval in INTERVALS[INTERVALS.index(asked) :]:
-        if len(bucket_bounds(interval, start, end)) <= MAX_BUCKETS:
+        if bucket_count(interval, start, end) <= MAX_BUCKETS:
             if interval != asked:
                 notes.append(f"Shown per {interval}: per {asked} needs over {MAX_BUCKETS} bars.")
             return interval
     return "month"
 
 
+def bucket_count(interval: str, start: date, end: date) -> int:
+    """How many buckets cover start..end, by arithmetic (no list of buckets is built)."""
+    if interval == "month":
+        return (end.year - start.year) * 12 + end.month - start.month + 1
+    if interval == "week":
+        return (end - _bucket_start("week", start)).days // 7 + 1
+    return (end - start).days + 1
+
+
 def bucket_bounds(interval: str, start: date, end: date) -> list[tuple[date, date, str]]:
-    """(first day, last day, label) of each bucket covering start..end."""
+    """(first day, last day, label) of each bucket covering start..end, at most MAX_BUCKETS
+    (the most recent ones are kept when a span is longer)."""
     bounds = []
     low = _bucket_start(interval, start)
     while low <= end:
         high = _bucket_end(interval, low)
         bounds.append((low, high, _label(interval, low)))
+        if high >= date.max - timedelta(days=7):
+            break
         low = high + timedelta(days=1)
-    return bounds
+    return bounds[-MAX_BUCKETS:]
 
 
 def _bucket_start(interval: str, day: date) -> date:
