@@ -72,11 +72,17 @@ def seed_files(seeds: Path, skipped: list[tuple[str, str]]) -> list[SeedFile]:
     found: list[SeedFile] = []
     for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for linked in [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            skipped.append((_printable(Path(dirpath, linked).relative_to(seeds).as_posix()),
+                            "symlinked folder not followed"))  # fmt: skip
         for filename in sorted(filenames):
             if filename.startswith("."):
                 continue
             path = Path(dirpath) / filename
             name = path.relative_to(seeds).as_posix()
+            if name != _printable(name):
+                skipped.append((_printable(name), "file name is not valid UTF-8"))
+                continue
             try:
                 resolved = path.resolve(strict=True)
                 if not resolved.is_relative_to(root):
@@ -91,6 +97,11 @@ def seed_files(seeds: Path, skipped: list[tuple[str, str]]) -> list[SeedFile]:
                 continue
             found.append(SeedFile(path, name, (st.st_size, st.st_mtime_ns)))
     return found
+
+
+def _printable(name: str) -> str:
+    """A file name safe to print and store: undecodable bytes shown as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def load_cache(generation: gens.Generation | None) -> dict[str, dict]:

@@ -151,3 +151,18 @@ def test_file_that_disappears_mid_build_is_skipped(seeds, tmp_path, monkeypatch)
     summary, _ = build_and_open(seeds, tmp_path)
     assert "doomed.txt" in dict(summary.skipped)
     assert summary.stories == 1
+
+
+def test_undecodable_file_names_and_linked_folders_are_reported(seeds, tmp_path):
+    import os
+
+    os.close(os.open(os.fsencode(seeds) + b"/caf\xe9.txt", os.O_CREAT | os.O_WRONLY))
+    (seeds / os.fsdecode(b"caf\xe9.txt")).write_text(f"Cafe\n{PARAGRAPH}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (seeds / "linked").symlink_to(elsewhere, target_is_directory=True)
+    summary, _ = build_and_open(seeds, tmp_path)
+    reasons = dict(summary.skipped)
+    assert reasons["caf\ufffd.txt"] == "file name is not valid UTF-8"
+    assert reasons["linked"] == "symlinked folder not followed"
+    assert summary.stories == 1
