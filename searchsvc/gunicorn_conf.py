@@ -21,6 +21,9 @@ worker_class = "sync"
 # Off, so that every worker runs create_app() after the fork and opens the index itself.
 preload_app = False
 timeout = 30
+# gunicorn's largest request line: a 500-character query percent-encoded as UTF-8 still fits,
+# so the app (not gunicorn's bare 414 page) answers the "query too long" error.
+limit_request_line = 8190
 graceful_timeout = 10
 keepalive = 2
 max_requests = 0
