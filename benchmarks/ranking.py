@@ -87,15 +87,23 @@ class Variant:
 
 def variants() -> list[Variant]:
     d = DEFAULT_RANKING
+    before = replace(d, natural_idf="whoosh", natural_k1=1.2, count_repeated_words=True)
     return [
         Variant("default handling", d),
-        Variant("AND-then-OR fallback only (before)", replace(d, natural_min_words=10_000)),
+        Variant("AND-then-OR fallback only", replace(d, natural_min_words=10_000)),
+        Variant("  previous natural default (Whoosh idf, k1 1.2)", before),
+        Variant("  Whoosh idf log(N/(df+1))+1", replace(d, natural_idf="whoosh")),
+        Variant("  k1=1.2", replace(d, natural_k1=1.2)),
+        Variant("  k1=0.9 b=0.4 (Anserini)", replace(d, natural_b=0.4)),
+        Variant("  repeated query words counted", replace(d, count_repeated_words=True)),
         Variant("  title boost 2.5 (keyword default)", with_title(d, 2.5)),
         Variant("  title boost 1.0", with_title(d, 1.0)),
-        Variant("  k1=0.9 b=0.4 (Anserini)", replace(d, k1=0.9, b=0.4)),
-        Variant("  proximity: word pairs within 3, boost 0.1", replace(d, proximity_boost=0.1)),
-        Variant("  PRF (RM3) 10 docs, 10 terms, weight 0.3",
-                replace(d, feedback_docs=10, feedback_terms=10, feedback_weight=0.3)),
+        Variant("  title boost 0.25", with_title(d, 0.25)),
+        Variant("  proximity: Phrase pairs within 3, boost 0.1", replace(d, proximity_boost=0.1)),
+        Variant("  PRF (RM3) 5 docs, 20 terms, weight 0.3",
+                replace(d, feedback_docs=5, feedback_terms=20, feedback_weight=0.3)),
+        Variant("  PRF (RM3) 10 docs, 10 terms, weight 0.15",
+                replace(d, feedback_docs=10, feedback_terms=10, feedback_weight=0.15)),
         Variant("  Lucene stop words", d, analysis=ANALYSES["lucene-stop"]),
         Variant("  no stemming", d, analysis=ANALYSES["no-stem"]),
         Variant("  title left in body ('flat')", d, headline_titles=False),

@@ -271,7 +271,7 @@ def search(
         main = compiler.compile(tree)
     if main is None:
         main = wq.NullQuery
-    weighting = ranking.weighting()
+    weighting = ranking.weighting(mode)
     outcome = run(opened, main, request, time_limit_s, weighting)
     if outcome.total == 0 and mode == "all" and is_plain_words(tree) and isinstance(tree, All):
         widened = compiler.compile(tree, any_word=True)
