@@ -261,6 +261,7 @@ def test_openapi_document_is_served_and_describes_every_endpoint(client, spec):
         "/api/timeline",
         "/api/search.csv",
         "/api/search.jsonl",
+        "/feeds/search.atom",
     }
     assert data == spec
 

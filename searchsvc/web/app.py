@@ -12,7 +12,7 @@ from searchsvc import __version__
 from searchsvc.config import Settings, load_settings
 from searchsvc.errors import IndexMissing
 from searchsvc.searcher import IndexHandle
-from searchsvc.web import api, pages
+from searchsvc.web import api, feeds, pages
 from searchsvc.web.errors import register_error_handlers
 
 log = logging.getLogger("searchsvc.web")
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["version"] = __version__
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(feeds.blueprint)
     register_error_handlers(app)
     app.after_request(add_security_headers)
     open_index_at_startup(app)

@@ -120,10 +120,11 @@ def _iso_date(args: MultiDict, name: str) -> date | None:
         raise InvalidParameter(name, "must be a date written YYYY-MM-DD") from None
 
 
-def run_search(request: SearchRequest) -> SearchResult:
+def run_search(request: SearchRequest, opened: OpenIndex | None = None) -> SearchResult:
+    """Search `opened` (a pinned generation, or the live one when None)."""
     limits = settings()
     return search(
-        current_index(),
+        opened or current_index(),
         request,
         max_expansion=limits.max_expansion,
         time_limit_s=limits.search_time_limit_s,

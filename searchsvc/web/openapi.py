@@ -418,6 +418,22 @@ EXPORT_HEADERS = {
     )
 }
 
+FEED_PARAMETERS = [
+    p for p in SEARCH_PARAMETERS if p["name"] in ("q", "outlet", "category", "from", "to")
+]
+# Feeds are read by feed readers, not API clients: their errors are the HTML error page.
+HTML_ERROR = {"description": "", "content": {"text/html": {"schema": {"type": "string"}}}}
+FEED_VALIDATORS = {
+    "ETag": {
+        "description": "the live generation and the search: changes only when a rebuild goes live",
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "when the live generation was built",
+        "schema": {"type": "string"},
+    },
+}
+
 PATHS: dict[str, Any] = {
     "/api/search": {
         "get": {
@@ -500,6 +516,35 @@ PATHS: dict[str, Any] = {
                 "400": _problem("query_syntax or invalid_parameter"),
                 "503": INDEX_MISSING,
                 "default": OTHER_ERROR,
+            },
+        }
+    },
+    "/feeds/search.atom": {
+        "get": {
+            "operationId": "searchFeed",
+            "summary": "The newest stories of a search as an Atom 1.0 feed",
+            "description": (
+                "The search's newest 20 matches (query and filters as /api/search; paging and "
+                "order are ignored), the snippet as each entry's summary (type html), entry ids "
+                "`tag:searchsvc,2025:story/<id>`, `updated` from the story's date (undated "
+                "stories: the build time; the feed's own `updated`: the build time). Send the "
+                "ETag back as If-None-Match, or Last-Modified as If-Modified-Since: the answer "
+                "is 304 until a rebuild goes live."
+            ),
+            "parameters": FEED_PARAMETERS,
+            "responses": {
+                "200": {
+                    "description": "The feed",
+                    "headers": FEED_VALIDATORS,
+                    "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                },
+                "304": {
+                    "description": "Nothing new was indexed since the reader's copy",
+                    "headers": {"ETag": FEED_VALIDATORS["ETag"]},
+                },
+                "400": {**HTML_ERROR, "description": "The query or a filter is not valid"},
+                "503": {**HTML_ERROR, "description": "No index has been built yet"},
+                "default": {**HTML_ERROR, "description": "Any other failure, e.g. 405"},
             },
         }
     },

@@ -12,6 +12,7 @@ from searchsvc.errors import QuerySyntaxError
 from searchsvc.query import OPERATORS, literal_words
 from searchsvc.search import SORTS, SearchRequest, SearchResult
 from searchsvc.web import core
+from searchsvc.web.feeds import feed_url
 
 blueprint = Blueprint("pages", __name__)
 
@@ -99,6 +100,7 @@ def search() -> str:
         timeline=core.timeline_view(shown or search_request, result) if result else None,
         export_args=core.request_args(shown or search_request, page=None, per_page=None),
         export_limit=core.settings().export_max_hits,
+        feed_url=feed_url(shown or search_request) if result else None,
     )
 
 
