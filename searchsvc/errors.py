@@ -64,3 +64,17 @@ class ArticleUnreadable(SearchServiceError):
 
 class ArticleNotFound(SearchServiceError):
     code = "not_found"
+
+
+class GenerationGone(SearchServiceError):
+    """A pinned index generation (`gen=`) that is no longer kept, or never existed."""
+
+    code = "generation_gone"
+
+    def __init__(self, generation: str, current: str | None) -> None:
+        super().__init__(
+            f"index generation {generation} is not kept any more"
+            + (f"; the current one is {current}" if current else "")
+        )
+        self.generation = generation
+        self.current = current

@@ -56,6 +56,9 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     explain: bool = False  # add each hit's score parts (explain.score_parts)
+    # A pinned index generation (permalinks.py): the caller opens it; search() searches the
+    # OpenIndex it is given either way.
+    generation: str | None = None
 
     def validate(self, max_query_chars: int = 500, max_per_page: int = 100) -> SearchRequest:
         """Raise InvalidParameter naming the first parameter that is out of range."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,10 +13,13 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from searchsvc import generations as gens
-from searchsvc.errors import IndexMissing
+from searchsvc.errors import GenerationGone, IndexMissing
 from searchsvc.indexer import VOCAB
+from searchsvc.permalinks import is_generation_name
 
 log = logging.getLogger("searchsvc")
+# Older generations opened for pinned permalinks (gen=), most recently used kept open.
+OLD_GENERATIONS_OPEN = 2
 
 
 @dataclass
@@ -52,6 +56,7 @@ class IndexHandle:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._open: OpenIndex | None = None
+        self._old: OrderedDict[str, OpenIndex] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self) -> OpenIndex:
@@ -68,6 +73,34 @@ class IndexHandle:
             log.info("switched to index generation %s", fresh.generation.name)
         return fresh
 
+    def get_generation(self, name: str) -> OpenIndex:
+        """The generation called `name`, opened read-only (the live one when it is that).
+
+        Raises GenerationGone when no complete generation of that name is on disk (any more).
+        A generation deleted while it is open here is reported gone on its next use; its
+        searcher is not closed under a request still reading it, only dropped.
+        """
+        live = self.get()
+        if name == live.generation.name:
+            return live
+        generation = gens.Generation(self.root, name)
+        if not is_generation_name(name) or not (generation.path / gens.META).is_file():
+            with self._lock:
+                self._old.pop(name, None)
+            raise GenerationGone(name, live.generation.name)
+        with self._lock:
+            opened = self._old.get(name)
+            if opened is None:
+                try:
+                    opened = self._open_generation(generation, None)
+                except IndexMissing:  # deleted (or damaged) since the check above
+                    raise GenerationGone(name, live.generation.name) from None
+                self._old[name] = opened
+                while len(self._old) > OLD_GENERATIONS_OPEN:
+                    self._old.popitem(last=False)
+            self._old.move_to_end(name)
+        return opened
+
     def _load(self, stamp: tuple[int, int] | None) -> OpenIndex:
         generation = gens.current(self.root)
         if generation is None:
@@ -75,6 +108,10 @@ class IndexHandle:
         if self._open is not None and self._open.generation.name == generation.name:
             self._open.stamp = stamp
             return self._open
+        return self._open_generation(generation, stamp)
+
+    @staticmethod
+    def _open_generation(generation: gens.Generation, stamp: tuple[int, int] | None) -> OpenIndex:
         try:
             ix = whoosh_index.open_dir(str(generation.path))
             searcher = ix.searcher()

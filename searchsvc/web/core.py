@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from urllib.parse import unquote_to_bytes
 
@@ -17,9 +18,11 @@ from werkzeug.datastructures import MultiDict
 
 from searchsvc.analysis import english_analyzer
 from searchsvc.config import Settings
-from searchsvc.errors import ArticleNotFound, InvalidParameter
+from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
 from searchsvc.export import export_hits, render_lines
 from searchsvc.indexer import freshness
+from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
+from searchsvc.permalinks import parse_generation
 from searchsvc.query import literal_words
 from searchsvc.schema import story_from_stored, story_record
 from searchsvc.search import SearchRequest, SearchResult, search
@@ -45,6 +48,24 @@ def current_index() -> OpenIndex:
     return handle.get()
 
 
+def index_for(request: SearchRequest) -> OpenIndex:
+    """The request's pinned generation (raises GenerationGone once deleted), else the live one."""
+    if request.generation is None:
+        return current_index()
+    handle: IndexHandle = current_app.extensions["searchsvc.index"]
+    return handle.get_generation(request.generation)
+
+
+def resolve_generation(
+    request: SearchRequest,
+) -> tuple[SearchRequest, OpenIndex, GenerationGone | None]:
+    """For pages: a pinned generation that is gone falls back to the live one, and says so."""
+    try:
+        return request, index_for(request), None
+    except GenerationGone as gone:
+        return replace(request, generation=None), current_index(), gone
+
+
 def parse_search_args(args: MultiDict) -> SearchRequest:
     """Query-string → a validated SearchRequest; InvalidParameter names the first bad one."""
     reject_broken_percent_encoding(http_request.query_string)
@@ -65,6 +86,7 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         date_from=_iso_date(args, "from"),
         date_to=_iso_date(args, "to"),
         explain=_flag(args, "explain"),
+        generation=parse_generation(args.get(PERMALINK_PARAMETER)),
     )
     if request.page > limits.max_page:
         raise InvalidParameter("page", f"must be at most {limits.max_page}")
@@ -124,7 +146,7 @@ def run_search(request: SearchRequest, opened: OpenIndex | None = None) -> Searc
     """Search `opened` (a pinned generation, or the live one when None)."""
     limits = settings()
     return search(
-        opened or current_index(),
+        opened or index_for(request),
         request,
         max_expansion=limits.max_expansion,
         time_limit_s=limits.search_time_limit_s,
@@ -143,6 +165,7 @@ def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
         "from": request.date_from,
         "to": request.date_to,
         "explain": 1 if request.explain else None,
+        PERMALINK_PARAMETER: request.generation,
     }
     values.update(changes)
     defaults = {"page": 1, "per_page": settings().default_per_page, "sort": "relevance"}
@@ -185,7 +208,7 @@ def parse_interval(args: MultiDict) -> str:
 def timeline_view(request: SearchRequest, result: SearchResult, interval: str = "auto") -> dict:
     """The result's timeline as one JSON-ready value; each bar links to its dates' results."""
     made = build_timeline(
-        result, collected_days(current_index()), interval, request.date_from, request.date_to
+        result, collected_days(index_for(request)), interval, request.date_from, request.date_to
     )
     data = {"query": result.query["text"], "generation": result.generation, **made.to_dict()}
     data["description"] = describe(made)
@@ -199,7 +222,7 @@ def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
     """(total matches, the export's text chunks); article URLs are absolute for spreadsheets."""
     limits = settings()
     total, hits = export_hits(
-        current_index(),
+        index_for(request),
         request,
         limits.export_max_hits,
         max_expansion=limits.max_expansion,

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from searchsvc.errors import (
     ArticleNotFound,
+    GenerationGone,
     IndexBusy,
     IndexMissing,
     InvalidParameter,
@@ -32,6 +33,7 @@ PROBLEMS: tuple[tuple[type[SearchServiceError], Problem], ...] = (
     (QuerySyntaxError, Problem(400, "The query could not be understood")),
     (InvalidParameter, Problem(400, "A request parameter is not valid")),
     (ArticleNotFound, Problem(404, "No such story")),
+    (GenerationGone, Problem(410, "That index generation is no longer kept")),
     (IndexMissing, Problem(503, "No search index has been built yet")),
     (IndexBusy, Problem(503, "The index is busy")),
 )
@@ -46,6 +48,9 @@ def problem_for(exc: SearchServiceError) -> tuple[Problem, dict]:
         body.update(detail=exc.message, position=exc.position, query=exc.query)
     elif isinstance(exc, InvalidParameter):
         body.update(detail=exc.message, parameter=exc.parameter)
+    elif isinstance(exc, GenerationGone):
+        body.update(generation=exc.generation, current_generation=exc.current)
+        body["detail"] = f"{exc}. Leave out gen= for the current results."
     elif isinstance(exc, IndexMissing):
         body["detail"] = f"{exc}. {BUILD_HINT}"
     return problem, body

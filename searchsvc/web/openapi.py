@@ -35,6 +35,14 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "invalid_parameter: the request parameter at fault",
             },
+            "generation": {
+                "type": "string",
+                "description": "generation_gone: the pinned generation that is no longer kept",
+            },
+            "current_generation": {
+                "type": ["string", "null"],
+                "description": "generation_gone: the live generation (leave out gen= for it)",
+            },
         },
     },
     "Hit": {
@@ -372,6 +380,10 @@ def _query(name: str, schema: dict, description: str) -> dict:
 
 INDEX_MISSING = _problem("No index has been built yet (the detail says how to build one)")
 OTHER_ERROR = _problem("Any other failure, e.g. 405 for methods other than GET and HEAD")
+GENERATION_GONE = _problem(
+    "generation_gone: the generation pinned with gen= is no longer kept (or never was); the "
+    "problem names the current one"
+)
 
 SEARCH_PARAMETERS = [
     _query("q", {"type": "string", "maxLength": 500}, "The query; empty browses every story."),
@@ -403,6 +415,13 @@ SEARCH_PARAMETERS = [
         # the server also takes true/false and yes/no, as a hand-typed URL might say
         {"enum": ["0", "1", "true", "false", "yes", "no"], "default": "0"},
         "1: add each hit's score parts.",
+    ),
+    _query(
+        "gen",
+        {"type": "string", "pattern": "^gen-[0-9]{6}$"},
+        "Pinned permalink: search this index generation (the `generation` of an earlier "
+        "result) instead of the live one, for the same results as then. The newest "
+        "settings.generations_kept (3) generations are kept; an older one is a 410.",
     ),
 ]
 
@@ -454,6 +473,7 @@ PATHS: dict[str, Any] = {
                 "400": _problem(
                     "query_syntax (with position) or invalid_parameter (with parameter)"
                 ),
+                "410": GENERATION_GONE,
                 "503": INDEX_MISSING,
                 "default": OTHER_ERROR,
             },
@@ -476,6 +496,7 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json("Timeline", "The buckets and the stories not placed on them"),
                 "400": _problem("query_syntax or invalid_parameter"),
+                "410": GENERATION_GONE,
                 "503": INDEX_MISSING,
                 "default": OTHER_ERROR,
             },
@@ -493,6 +514,7 @@ PATHS: dict[str, Any] = {
                     "content": {"text/csv": {"schema": {"type": "string"}}},
                 },
                 "400": _problem("query_syntax or invalid_parameter"),
+                "410": GENERATION_GONE,
                 "503": INDEX_MISSING,
                 "default": OTHER_ERROR,
             },
@@ -514,6 +536,7 @@ PATHS: dict[str, Any] = {
                     },
                 },
                 "400": _problem("query_syntax or invalid_parameter"),
+                "410": GENERATION_GONE,
                 "503": INDEX_MISSING,
                 "default": OTHER_ERROR,
             },

@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from searchsvc.errors import QuerySyntaxError
+from searchsvc.errors import GenerationGone, QuerySyntaxError
 from searchsvc.query import OPERATORS, literal_words
 from searchsvc.search import SORTS, SearchRequest, SearchResult
+from searchsvc.searcher import OpenIndex
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -74,16 +75,15 @@ def home() -> str:
 
 @blueprint.get("/search")
 def search() -> str:
-    search_request = core.parse_search_args(request.args)
-    opened = core.current_index()
+    search_request, opened, gone = core.resolve_generation(core.parse_search_args(request.args))
     problem = None
     try:
-        result: SearchResult | None = core.run_search(search_request)
+        result: SearchResult | None = core.run_search(search_request, opened)
     except QuerySyntaxError as exc:
         # Never a dead end: say what is wrong, and search the words taken literally meanwhile.
         problem = SyntaxProblem.of(exc, search_request.q)
         words = literal_words(search_request.q)
-        result = core.run_search(replace(search_request, q=words)) if words else None
+        result = core.run_search(replace(search_request, q=words), opened) if words else None
     shown = replace(search_request, q=result.query["text"]) if problem and result else None
     return render_template(
         "search.html",
@@ -101,7 +101,23 @@ def search() -> str:
         export_args=core.request_args(shown or search_request, page=None, per_page=None),
         export_limit=core.settings().export_max_hits,
         feed_url=feed_url(shown or search_request) if result else None,
+        pin=pin_view(shown or search_request, opened, gone),
     )
+
+
+def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationGone | None) -> dict:
+    """The permalink of these results (pinned to their generation), and what a pinned view or a
+    pin to a deleted generation needs to say."""
+    live = core.current_index().generation.name
+    return {
+        "permalink": search_url(search_request, gen=opened.generation.name),
+        "pinned": search_request.generation,
+        "is_live": opened.generation.name == live,
+        "built_at": opened.meta.get("built_at"),
+        "current_url": search_url(search_request, gen=None),
+        "gone": gone.generation if gone else None,
+        "kept": core.settings().generations_kept,
+    }
 
 
 def search_url(search_request: SearchRequest, **changes: object) -> str:
