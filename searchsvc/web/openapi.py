@@ -386,7 +386,12 @@ GENERATION_GONE = _problem(
 )
 
 SEARCH_PARAMETERS = [
-    _query("q", {"type": "string", "maxLength": 500}, "The query; empty browses every story."),
+    _query(
+        "q",
+        {"type": "string"},
+        "The query; empty browses every story. At most 500 characters (longer: 400 "
+        "query_too_long).",
+    ),
     _query(
         "page",
         {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
