@@ -53,7 +53,7 @@ class FeedLinks:
 
 def feed_request(request: SearchRequest, entries: int = FEED_ENTRIES) -> SearchRequest:
     """The search a feed runs: the request's query and filters, newest first, one page."""
-    return replace(request, sort="newest", page=1, per_page=entries, explain=False)
+    return replace(request, sort="newest", page=1, per_page=entries, explain=False, collapse=False)
 
 
 def built_at(opened: OpenIndex) -> datetime:

@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 
 from searchsvc import generations as gens
 from searchsvc.analysis import surface_word_set
+from searchsvc.clusters import write_clusters
 from searchsvc.dedup import merge_duplicates
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
@@ -298,6 +299,7 @@ def build(
             (target / VOCAB).write_text(
                 json.dumps(vocabulary(stories), ensure_ascii=False), "utf-8"
             )
+            write_clusters(target, stories)
             live = gens.switch_to(root, target)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)

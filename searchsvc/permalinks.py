@@ -25,7 +25,6 @@ def is_generation_name(text: str) -> bool:
 
 def parse_generation(text: str | None) -> str | None:
     """The `gen` parameter: None when absent or empty, else a well-formed generation name."""
-    text = (text or "").strip()
     if not text:
         return None
     if not is_generation_name(text):

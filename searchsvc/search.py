@@ -20,6 +20,7 @@ from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
 from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
 from searchsvc.analysis import english_analyzer, fold, plain_analyzer
+from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
@@ -59,6 +60,7 @@ class SearchRequest:
     # A pinned index generation (permalinks.py): the caller opens it; search() searches the
     # OpenIndex it is given either way.
     generation: str | None = None
+    collapse: bool = False  # one hit per story cluster (clusters.py), counts over all matches
 
     def validate(self, max_query_chars: int = 500, max_per_page: int = 100) -> SearchRequest:
         """Raise InvalidParameter naming the first parameter that is out of range."""
@@ -92,6 +94,7 @@ class Hit:
     also_in: list[str]
     matched: dict[str, list[str]] = field(default_factory=dict)
     explain: dict | None = None
+    cluster: dict | None = None  # collapse=1: the story's cluster and its other matches
 
 
 @dataclass
@@ -107,13 +110,15 @@ class SearchResult:
     mode: str = "all"
     timed_out: bool = False
     generation: str = ""
+    clusters: int | None = None  # collapse=1: story clusters among the `total` matches
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        shown = self.total if self.clusters is None else self.clusters
+        return max(1, -(-shown // self.per_page))
 
 
 @dataclass
@@ -304,6 +309,7 @@ def search(
         mode=mode,
         timed_out=outcome.timed_out,
         generation=opened.generation.name,
+        clusters=outcome.clusters,
     )
 
 
@@ -313,6 +319,7 @@ class Outcome:
     hits: list[Hit]
     facets: dict[str, list[dict]]
     timed_out: bool
+    clusters: int | None = None
 
 
 def run(
@@ -337,10 +344,13 @@ def run(
     matched, complete = matched_docnums(searcher, q, deadline)
     total = sum(len(docnums) for _, _, docnums in matched)
     timed_out = not complete
+    collapse = Collapse(StoryClusters.of(opened)) if request.collapse else None
     if request.sort == "relevance":
         collector = TopCollector(limit=limit)
-        if deadline is not None:
-            remaining = max(deadline - time.monotonic(), MIN_RANKING_S)
+        remaining = None if deadline is None else max(deadline - time.monotonic(), MIN_RANKING_S)
+        if collapse is not None:
+            collector = collapse.collector(collector, remaining)
+        elif remaining is not None:
             collector = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
         try:
             searcher.search_with_collector(q, collector, context=_walking(searcher))
@@ -348,12 +358,18 @@ def run(
             timed_out = True
         results = collector.results()
     else:
-        results = sorted_by_date(opened, q, matched, request.sort, limit)
+        results = sorted_by_date(opened, q, matched, request.sort, limit, collapse)
     start = (request.page - 1) * request.per_page
     shown = range(start, min(limit, results.scored_length()))
     attach_matched_terms(results, [results.docnum(n) for n in shown])
     hits = [make_hit(results, n, request.explain) for n in shown]
-    return Outcome(total, hits, facet_counts(count_facets(opened, matched)), timed_out)
+    facets = facet_counts(count_facets(opened, matched))
+    if collapse is None:
+        return Outcome(total, hits, facets, timed_out)
+    clusters, every = collapse.count(o + d for _, o, docnums in matched for d in docnums)
+    for n, hit in zip(shown, hits, strict=True):
+        hit.cluster = collapse.describe(results.docnum(n), every)
+    return Outcome(total, hits, facets, timed_out, clusters)
 
 
 Matched = list[tuple[Searcher, int, list[int]]]  # (segment searcher, docnum offset, local docnums)
@@ -412,8 +428,16 @@ def count_facets(opened: OpenIndex, matched: Matched) -> dict[str, Counter]:
     return groups
 
 
-def sorted_by_date(opened: OpenIndex, q: wq.Query, matched: Matched, sort: str, limit: int):
-    """The first `limit` matches by date, as Whoosh's sorting collector orders and scores them."""
+def sorted_by_date(
+    opened: OpenIndex,
+    q: wq.Query,
+    matched: Matched,
+    sort: str,
+    limit: int,
+    collapse: Collapse | None = None,
+):
+    """The first `limit` matches by date, as Whoosh's sorting collector orders and scores them
+    (with `collapse`, only each cluster's first)."""
     field_name = "newest" if sort == "newest" else "oldest"
     keyed = (
         (keys[docnum], offset + docnum)
@@ -421,6 +445,8 @@ def sorted_by_date(opened: OpenIndex, q: wq.Query, matched: Matched, sort: str, 
         for keys in (column_values(opened, subsearcher, field_name, False),)
         for docnum in docnums
     )
+    if collapse is not None:
+        keyed = collapse.best_per_cluster(keyed, highest=sort == "newest")
     pick = heapq.nlargest if sort == "newest" else heapq.nsmallest
     return Results(opened.searcher, q, pick(limit, keyed))
 

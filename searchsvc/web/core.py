@@ -17,6 +17,7 @@ from flask import request as http_request
 from werkzeug.datastructures import MultiDict
 
 from searchsvc.analysis import english_analyzer
+from searchsvc.clusters import StoryClusters
 from searchsvc.config import Settings
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
 from searchsvc.export import export_hits, render_lines
@@ -87,6 +88,7 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         date_to=_iso_date(args, "to"),
         explain=_flag(args, "explain"),
         generation=parse_generation(args.get(PERMALINK_PARAMETER)),
+        collapse=_flag(args, "collapse"),
     )
     if request.page > limits.max_page:
         raise InvalidParameter("page", f"must be at most {limits.max_page}")
@@ -166,6 +168,7 @@ def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
         "to": request.date_to,
         "explain": 1 if request.explain else None,
         PERMALINK_PARAMETER: request.generation,
+        "collapse": 1 if request.collapse else None,
     }
     values.update(changes)
     defaults = {"page": 1, "per_page": settings().default_per_page, "sort": "relevance"}
@@ -184,6 +187,11 @@ def search_json(result: SearchResult) -> dict:
         hit["url"] = url_for("pages.article", story_id=hit["id"])
         if hit["explain"] is None:
             del hit["explain"]  # score parts only when asked for (explain=1)
+        if hit["cluster"] is None:
+            del hit["cluster"]  # only with collapse=1, for a story with other coverage
+        else:
+            for other in hit["cluster"]["others"]:
+                other["url"] = url_for("pages.article", story_id=other["id"])
     return data
 
 
@@ -244,7 +252,20 @@ def article_view(story_id: str) -> dict:
     record = story_record(story)
     record["url"] = url_for("pages.article", story_id=story.id)
     record["related"] = related_stories(opened, story.id, story.text)
+    record["coverage"] = other_coverage(opened, story.id)
     return record
+
+
+def other_coverage(opened: OpenIndex, story_id: str) -> list[dict]:
+    """The other stories of the story's cluster (clusters.py), earliest first."""
+    cluster = StoryClusters.of(opened).cluster_of(story_id)
+    if cluster is None:
+        return []
+    return [
+        {**story, "url": url_for("pages.article", story_id=story["id"])}
+        for story in cluster.stories
+        if story["id"] != story_id
+    ]
 
 
 def related_stories(opened: OpenIndex, story_id: str, body: str) -> list[dict]:

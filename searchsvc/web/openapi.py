@@ -84,6 +84,7 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
             "explain": {"$ref": "#/components/schemas/ScoreParts"},
+            "cluster": {"$ref": "#/components/schemas/HitCluster"},
             "url": {"type": "string", "description": "the article's web page"},
         },
     },
@@ -113,6 +114,37 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "HitCluster": {
+        "type": "object",
+        "description": (
+            "collapse=1 only, for a story with other coverage: its cluster (wire copies and "
+            "rewrites of one event) and the cluster's other stories that also match"
+        ),
+        "required": ["id", "size", "more", "others"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "description": "the cluster's earliest story's id"},
+            "size": {"type": "integer", "minimum": 2, "description": "stories in the cluster"},
+            "more": {"type": "integer", "minimum": 0, "description": "other matching stories"},
+            "others": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ClusterStory"},
+            },
+        },
+    },
+    "ClusterStory": {
+        "type": "object",
+        "required": ["id", "title", "outlet", "published", "published_approximate"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": NULLABLE_STRING,
+            "published_approximate": {"type": "boolean"},
+            "url": {"type": "string"},
+        },
+    },
     "FacetValue": {
         "type": "object",
         "required": ["value", "count"],
@@ -137,6 +169,7 @@ SCHEMAS: dict[str, Any] = {
             "mode",
             "timed_out",
             "generation",
+            "clusters",
         ],
         "additionalProperties": False,
         "properties": {
@@ -172,6 +205,14 @@ SCHEMAS: dict[str, Any] = {
             },
             "timed_out": {"type": "boolean"},
             "generation": {"type": "string"},
+            "clusters": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": (
+                    "collapse=1: story clusters among the `total` matching stories (a story in "
+                    "no cluster counts as one); pages then count clusters. Else null."
+                ),
+            },
         },
     },
     "Timeline": {
@@ -294,6 +335,7 @@ SCHEMAS: dict[str, Any] = {
             "body",
             "also_in",
             "related",
+            "coverage",
             "url",
         ],
         "properties": {
@@ -319,6 +361,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "maxItems": 5,
                 "items": {"$ref": "#/components/schemas/RelatedStory"},
+            },
+            "coverage": {
+                "type": "array",
+                "description": "the other stories of this story's cluster, earliest first",
+                "items": {"$ref": "#/components/schemas/ClusterStory"},
             },
         },
     },
@@ -420,6 +467,12 @@ SEARCH_PARAMETERS = [
         # the server also takes true/false and yes/no, as a hand-typed URL might say
         {"enum": ["0", "1", "true", "false", "yes", "no"], "default": "0"},
         "1: add each hit's score parts.",
+    ),
+    _query(
+        "collapse",
+        {"enum": ["0", "1", "true", "false", "yes", "no"], "default": "0"},
+        "1: one hit per story cluster (wire copies and rewrites of one event across outlets), "
+        "the cluster's other matches under `cluster`; `clusters` counts them over all matches.",
     ),
     _query(
         "gen",

@@ -102,6 +102,9 @@ def search() -> str:
         export_limit=core.settings().export_max_hits,
         feed_url=feed_url(shown or search_request) if result else None,
         pin=pin_view(shown or search_request, opened, gone),
+        collapse_url=search_url(
+            shown or search_request, collapse=None if search_request.collapse else 1, page=1
+        ),
     )
 
 

@@ -1,0 +1,375 @@
+"""Story clusters: wire copies and rewrites of one event, across outlets, grouped.
+
+Dedup (dedup.py) merges copies of one story that contain each other almost entirely. A cluster
+groups what is left: stories that share a good part of their wording (reprinted paragraphs,
+lightly edited wire copy) and were published close together. They stay separate stories in the
+index; a search can show one hit per cluster ("+3 more outlets on this story"), and an article
+page lists the cluster's other stories.
+
+How, at index time (about as costly as dedup, once per build; the knobs are ClusterSettings):
+
+- Each story's body (its first `max_words` words: where copies agree) becomes a set of hashed
+  4-word shingles, and a bottom-k sketch: its `sketch_size` smallest hashes. Two sketches
+  estimate the Jaccard similarity of the full sets (Broder's bottom-k estimator).
+- Candidate pairs share at least `min_shared_hashes` sketch hashes; a hash found in more than
+  `max_posting` sketches is boilerplate and suggests no pair. Pairs published more than
+  `window_days` apart are not compared (undated stories are compared on text alone).
+- Average-link grouping over the pairs, most similar first: two groups merge when the mean
+  similarity over all their cross pairs (pairs not similar enough to be scored count as 0) is at
+  least `threshold`. Unlike single-link this does not chain a whole beat of loosely related
+  stories into one cluster through one shared paragraph each.
+
+The clusters of a generation are written beside it (clusters.json) and read once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import unicodedata
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from whoosh.collectors import CollapseCollector, Collector, TopCollector, WrappingCollector
+from whoosh.searching import Searcher, TimeLimit
+from whoosh.sorting import FunctionFacet
+
+from searchsvc.dedup import comparable_text
+from searchsvc.extract.article import Article
+
+if TYPE_CHECKING:  # searcher imports the indexer, which writes clusters: no import at run time
+    from searchsvc.searcher import OpenIndex
+
+CLUSTERS_FILE = "clusters.json"
+FORMAT_VERSION = 1
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """The knobs, in one place (benchmarks/clusters.py measures other values)."""
+
+    shingle_words: int = 4
+    max_words: int = 400
+    sketch_size: int = 64
+    max_posting: int = 30
+    min_shared_hashes: int = 2
+    # Estimated Jaccard of 4-word shingles. A perturbed copy keeping half its original's
+    # paragraphs scores about 0.3 (median, benchmarks/clusters.py); distinct stories on one
+    # topic score under 0.1 (the seeds: 0.07 at most).
+    threshold: float = 0.2
+    # Wire copies and rewrites of one event appear within a few days of each other; a story
+    # weeks later reusing background paragraphs is a new story.
+    window_days: int | None = 3
+
+
+DEFAULT_SETTINGS = ClusterSettings()
+
+
+# --- building clusters (index time) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signature:
+    sketch: tuple[int, ...]  # the smallest shingle hashes, ascending
+    day: int | None  # proleptic ordinal of the publication day
+
+
+def cluster_stories(
+    stories: list[Article], settings: ClusterSettings = DEFAULT_SETTINGS
+) -> list[list[int]]:
+    """Indexes into `stories` of each cluster of two or more, earliest story first."""
+    signatures = signatures_of(stories, settings)
+    pairs = similar_pairs(signatures, settings)
+    groups = average_link(len(stories), pairs, settings.threshold)
+    return [sorted(group, key=lambda i: _lead_key(stories[i])) for group in groups]
+
+
+def signatures_of(stories: list[Article], settings: ClusterSettings) -> list[Signature | None]:
+    word_ids: dict[str, int] = {}
+    return [_signature(story, settings, word_ids) for story in stories]
+
+
+def _signature(
+    story: Article, settings: ClusterSettings, word_ids: dict[str, int]
+) -> Signature | None:
+    words = _words(comparable_text(story))[: settings.max_words]
+    if not words:
+        return None
+    for word in set(words).difference(word_ids):
+        word_ids[word] = zlib.crc32(word.encode("utf-8"))
+    ids = list(map(word_ids.__getitem__, words))
+    size = settings.shingle_words
+    # A tuple of ints hashes the same in every process (only str hashing is salted), so the
+    # sketches and therefore the clusters are reproducible.
+    if len(ids) < size:
+        hashes = {hash(tuple(ids))}
+    else:
+        hashes = set(map(hash, zip(*(ids[start:] for start in range(size)), strict=False)))
+    day = _day(story.published)
+    return Signature(tuple(sorted(hashes)[: settings.sketch_size]), day)
+
+
+def _words(text: str) -> list[str]:
+    folded = text.lower()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _WORD.findall(folded)
+
+
+def _day(published: datetime | date | None) -> int | None:
+    if published is None:
+        return None
+    return (published.date() if isinstance(published, datetime) else published).toordinal()
+
+
+def similar_pairs(
+    signatures: list[Signature | None], settings: ClusterSettings
+) -> list[tuple[float, int, int]]:
+    """(estimated Jaccard, i, j) for candidate pairs close enough in time and text."""
+    postings: dict[int, list[int]] = defaultdict(list)
+    for index, signature in enumerate(signatures):
+        if signature is not None:
+            for value in signature.sketch:
+                postings[value].append(index)
+    shared: Counter[tuple[int, int]] = Counter()
+    for holders in postings.values():
+        if 1 < len(holders) <= settings.max_posting:
+            shared.update(combinations(holders, 2))
+    pairs = []
+    floor = settings.threshold / 2  # weaker pairs cannot lift an average to the threshold
+    for (first, second), count in shared.items():
+        if count < settings.min_shared_hashes:
+            continue
+        a, b = signatures[first], signatures[second]
+        assert a is not None and b is not None
+        if not _close_in_time(a.day, b.day, settings.window_days):
+            continue
+        similarity = estimated_jaccard(a.sketch, b.sketch, settings.sketch_size)
+        if similarity >= floor:
+            pairs.append((similarity, first, second))
+    return pairs
+
+
+def _close_in_time(first: int | None, second: int | None, window: int | None) -> bool:
+    if window is None or first is None or second is None:
+        return True
+    return abs(first - second) <= window
+
+
+def estimated_jaccard(first: tuple[int, ...], second: tuple[int, ...], size: int) -> float:
+    """Bottom-k estimate: the share of the union's `size` smallest hashes found in both."""
+    union = sorted(set(first).union(second))[:size]
+    if not union:
+        return 0.0
+    cut = union[-1]
+    both = sum(1 for value in set(first).intersection(second) if value <= cut)
+    return both / len(union)
+
+
+def average_link(
+    count: int, pairs: list[tuple[float, int, int]], threshold: float
+) -> list[list[int]]:
+    """Groups of two or more: strongest pairs first, merging two groups only while the mean
+    similarity of all their cross pairs stays at or above `threshold`."""
+    neighbours: dict[int, dict[int, float]] = defaultdict(dict)
+    for similarity, first, second in pairs:
+        neighbours[first][second] = similarity
+        neighbours[second][first] = similarity
+    group_of = list(range(count))
+    members: dict[int, list[int]] = {}
+    for _, first, second in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        a, b = group_of[first], group_of[second]
+        if a == b:
+            continue
+        left, right = members.get(a, [a]), members.get(b, [b])
+        if len(left) > len(right):
+            left, right = right, left
+        on_right = set(right)
+        total = sum(s for i in left for j, s in neighbours[i].items() if j in on_right)
+        if total / (len(left) * len(right)) < threshold:
+            continue
+        keep, drop = min(a, b), max(a, b)
+        merged = left + right
+        for index in merged:
+            group_of[index] = keep
+        members[keep] = merged
+        members.pop(drop, None)
+    return [sorted(group) for group in members.values()]
+
+
+def _lead_key(story: Article) -> tuple[bool, int, str]:
+    """Earliest first (undated last); the lead's id names the cluster."""
+    day = _day(story.published)
+    return (day is None, day or 0, story.id)
+
+
+def write_clusters(
+    folder: Path, stories: list[Article], settings: ClusterSettings = DEFAULT_SETTINGS
+) -> int:
+    """Compute the clusters of a generation's stories and write clusters.json; returns how many.
+
+    Written to a new file and renamed: the folder may hold hard links to an older generation's
+    files, which must never change.
+    """
+    started = time.perf_counter()
+    groups = cluster_stories(stories, settings)
+    document = {
+        "version": FORMAT_VERSION,
+        "settings": asdict(settings),
+        "seconds": round(time.perf_counter() - started, 3),
+        "clusters": [[_member(stories[i]) for i in group] for group in groups],
+    }
+    temporary = folder / f".{CLUSTERS_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    os.replace(temporary, folder / CLUSTERS_FILE)
+    return len(groups)
+
+
+def _member(story: Article) -> dict[str, object]:
+    published = story.published.isoformat() if story.published else None
+    return {
+        "id": story.id,
+        "title": story.title,
+        "outlet": story.outlet,
+        "published": published,
+        "published_approximate": story.published_approximate,
+    }
+
+
+# --- using clusters (search time) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: str  # the lead (earliest) story's id
+    stories: tuple[dict, ...]  # id, title, outlet, published, published_approximate; lead first
+
+
+@dataclass
+class StoryClusters:
+    """A generation's clusters; `key` numbers clusters from 1 for Whoosh's collapsing."""
+
+    clusters: list[Cluster]
+    by_story: dict[str, int] = field(default_factory=dict)  # story id → index into clusters
+    by_docnum: dict[int, int] = field(default_factory=dict)  # docnum → index into clusters
+    docnums: list[list[int]] = field(default_factory=list)  # per cluster, its stories' docnums
+
+    @classmethod
+    def of(cls, opened: OpenIndex) -> StoryClusters:
+        """Read once per generation (and process); a generation without the file has none."""
+        cached = opened.cache.get("clusters")
+        if cached is None:
+            cached = opened.cache["clusters"] = cls.load(opened)
+        return cached
+
+    @classmethod
+    def load(cls, opened: OpenIndex) -> StoryClusters:
+        try:
+            document = json.loads((opened.generation.path / CLUSTERS_FILE).read_text("utf-8"))
+        except FileNotFoundError:
+            document = {"clusters": []}  # built before clusters existed: rebuild to get them
+        found = cls([Cluster(group[0]["id"], tuple(group)) for group in document["clusters"]])
+        searcher = opened.searcher
+        for index, cluster in enumerate(found.clusters):
+            docnums = []
+            for story in cluster.stories:
+                found.by_story[story["id"]] = index
+                docnum = searcher.document_number(id=story["id"])
+                if docnum is not None:
+                    found.by_docnum[docnum] = index
+                    docnums.append(docnum)
+            found.docnums.append(docnums)
+        return found
+
+    def cluster_of(self, story_id: str) -> Cluster | None:
+        index = self.by_story.get(story_id)
+        return None if index is None else self.clusters[index]
+
+    def key(self, docnum: int) -> int | None:
+        """1-based cluster number, or None for a story in no cluster (never collapsed)."""
+        index = self.by_docnum.get(docnum)
+        return None if index is None else index + 1
+
+
+class Collapse:
+    """One search's collapsing: one hit per cluster, with counts over every match."""
+
+    def __init__(self, clusters: StoryClusters) -> None:
+        self.clusters = clusters
+
+    def collector(self, top: TopCollector, time_limit_s: float | None) -> Collector:
+        """Whoosh's CollapseCollector keeping each cluster's best hit. The time limit is checked
+        inside it: TimeLimitCollector cannot wrap it (it calls the inner collect() directly,
+        bypassing the collapsing)."""
+
+        def key(_searcher: Searcher, docnum: int) -> int | None:
+            return self.clusters.key(docnum)
+
+        inner = _TimeLimit(top, time_limit_s) if time_limit_s is not None else top
+        return CollapseCollector(inner, FunctionFacet(key), limit=1)
+
+    def best_per_cluster(
+        self, keyed: Iterable[tuple[int, int]], highest: bool
+    ) -> Iterator[tuple[int, int]]:
+        """(sort key, docnum) pairs, keeping each cluster's first by that order (max or min)."""
+        best: dict[int, tuple[int, int]] = {}
+        for item in keyed:
+            cluster = self.clusters.key(item[1])
+            if cluster is None:
+                yield item
+                continue
+            kept = best.get(cluster)
+            if kept is None or (item > kept if highest else item < kept):
+                best[cluster] = item
+        yield from best.values()
+
+    def count(self, matched_docnums: Iterable[int]) -> tuple[int, set[int]]:
+        """(clusters among the matches, lone stories counting one each; the matched docnums)."""
+        matched = set(matched_docnums)
+        keys = {self.clusters.key(docnum) for docnum in matched}
+        lone = sum(1 for docnum in matched if self.clusters.key(docnum) is None)
+        return len(keys - {None}) + lone, matched
+
+    def describe(self, docnum: int, matched: set[int]) -> dict | None:
+        """What a hit says about its cluster: the other matching stories ("+N more")."""
+        index = self.clusters.by_docnum.get(docnum)
+        if index is None:
+            return None
+        cluster = self.clusters.clusters[index]
+        members = dict(zip(self.clusters.docnums[index], cluster.stories, strict=False))
+        others = [story for other, story in members.items() if other != docnum and other in matched]
+        return {
+            "id": cluster.id,
+            "size": len(cluster.stories),
+            "more": len(others),
+            "others": others,
+        }
+
+
+class _TimeLimit(WrappingCollector):
+    """Stops the walk over matches with TimeLimit once `seconds` have passed since prepare()."""
+
+    def __init__(self, child: Collector, seconds: float) -> None:
+        super().__init__(child)
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def prepare(self, top_searcher: Searcher, q: object, context: object) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        super().prepare(top_searcher, q, context)
+
+    def matches(self) -> Iterator[int]:
+        for docnum in self.child.matches():
+            if time.monotonic() > self.deadline:
+                raise TimeLimit
+            yield docnum
