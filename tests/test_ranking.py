@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from searchsvc.errors import QuerySyntaxError
 from searchsvc.indexer import build
 from searchsvc.query import literal_words
-from searchsvc.ranking import NATURAL_NOTE
+from searchsvc.ranking import DEFAULT_RANKING, NATURAL_NOTE
 from searchsvc.search import SearchRequest, search
 from searchsvc.searcher import IndexHandle
 from tests.conftest import require
@@ -20,9 +21,9 @@ from tests.conftest import require
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared/data/ir/scifact"
 SLICE_DOCS = 1_000
 SLICE_QUERIES = 50
-# Measured on this slice with the default handling: nDCG@10 0.847 (AND-then-OR alone: 0.754).
-# The margin absorbs harmless reorderings, not a change of strategy.
-MEASURED_NDCG = 0.847
+# Measured on this slice with the default handling: nDCG@10 0.855 (Whoosh idf, k1 1.2: 0.847;
+# AND-then-OR alone: 0.754). The margin absorbs harmless reorderings, not a change of strategy.
+MEASURED_NDCG = 0.855
 MIN_NDCG = MEASURED_NDCG - 0.03
 
 
@@ -102,3 +103,18 @@ def test_natural_language_queries_rank_relevant_abstracts_first(scifact_slice):
         scores.append(_ndcg_at_10([files[h.id] for h in result.hits], qrels[qid]))
     ndcg = sum(scores) / len(scores)
     assert ndcg >= MIN_NDCG, f"nDCG@10 {ndcg:.4f} on the slice"
+
+
+def test_feedback_keeps_the_first_round_head_and_widens_the_rest(scifact_slice):
+    opened, queries, _ = scifact_slice
+    head = DEFAULT_RANKING.feedback_head
+    without = replace(DEFAULT_RANKING, feedback_docs=0)
+    widened_any = False
+    for text in list(queries.values())[:10]:
+        request = SearchRequest(q=literal_words(text), per_page=100)
+        plain = search(opened, request, ranking=without)
+        fed = search(opened, request, ranking=DEFAULT_RANKING)
+        assert [h.id for h in fed.hits[:head]] == [h.id for h in plain.hits[:head]]
+        assert min(h.score for h in fed.hits[:head]) > max(h.score for h in fed.hits[head:])
+        widened_any |= fed.total > plain.total
+    assert widened_any
