@@ -33,6 +33,7 @@ from searchsvc.searcher import IndexHandle
 from searchsvc.web.openapi import openapi_document
 from tests.conftest import SEEDS, SHARED_DATA, require
 from tests.test_pages import Page
+from tests.web_helpers import LiveServer
 
 pytest_plugins = ["tests.conftest_web"]
 
@@ -297,3 +298,29 @@ def test_the_collapsing_collector_keeps_to_the_time_limit(clustered_index: Path)
         assert len(collector.results()) == 7  # nine stories, one cluster of three
     finally:
         handle.close()
+
+
+@pytest.mark.browser
+def test_a_browser_sees_the_grouped_results_and_the_feed_link(
+    browser, clustered_index: Path, tmp_path: Path, artifacts: Path
+):
+    """Real gunicorn and Chromium; leaves artifacts/results-clusters.png to look at."""
+    index = tmp_path / "index"
+    shutil.copytree(clustered_index, index)
+    server = LiveServer(index, SEEDS, tmp_path / "gunicorn.log").start()
+    try:
+        server.wait_ready()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server.base_url + "/search?q=ishiba")
+        page.get_by_role("link", name="Group coverage of the same story").click()
+        page.wait_for_url("**collapse=1**")
+        more = page.locator(".cluster-more")
+        assert more.count() == 1 and "+2 more outlets on this story" in more.inner_text()
+        assert page.get_by_role("link", name="Atom feed").is_visible()
+        page.screenshot(path=str(artifacts / "results-clusters.png"), full_page=True)
+        more.get_by_role("link", name="+2 more outlets on this story").click()
+        page.wait_for_url("**#coverage")
+        assert page.locator("#coverage li").count() == 2
+        page.close()
+    finally:
+        server.stop()
