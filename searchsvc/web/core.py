@@ -107,8 +107,12 @@ def reject_broken_percent_encoding(query_string: bytes) -> None:
             raise InvalidParameter(name, "is not valid percent-encoded UTF-8") from None
 
 
+# Only an empty value (what an HTML form sends for a blank field) means "the default"; anything
+# else, whitespace included, must be valid as it stands.
+
+
 def _whole_number(args: MultiDict, name: str, default: int) -> int:
-    text = (args.get(name) or "").strip()
+    text = args.get(name) or ""
     if not text:
         return default
     if not _WHOLE_NUMBER.fullmatch(text):
@@ -117,7 +121,7 @@ def _whole_number(args: MultiDict, name: str, default: int) -> int:
 
 
 def _flag(args: MultiDict, name: str) -> bool:
-    text = (args.get(name) or "").strip().lower()
+    text = (args.get(name) or "").lower()
     if text in ("", "0", "false", "no"):
         return False
     if text in ("1", "true", "yes"):
@@ -133,7 +137,7 @@ def _label(args: MultiDict, name: str) -> str | None:
 
 
 def _iso_date(args: MultiDict, name: str) -> date | None:
-    text = (args.get(name) or "").strip()
+    text = args.get(name) or ""
     if not text:
         return None
     try:
