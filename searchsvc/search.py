@@ -16,7 +16,13 @@ from whoosh.collectors import (
     TimeLimitCollector,
     TopCollector,
 )
-from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
+from whoosh.highlight import (
+    BasicFragmentScorer,
+    ContextFragmenter,
+    Formatter,
+    Highlighter,
+    get_text,
+)
 from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
 from searchsvc.analysis import english_analyzer, fold, plain_analyzer
@@ -511,9 +517,21 @@ def make_hit(results, n: int, explain: bool = False) -> Hit:
     )
 
 
+class EarliestBestScorer(BasicFragmentScorer):
+    """Whoosh's passage score, with ties going to the earlier passage.
+
+    Whoosh breaks ties between equally good passages by object address, so the same search
+    could show a different snippet on every reload; the tiny bonus makes the choice stable.
+    """
+
+    def __call__(self, fragment) -> float:
+        return super().__call__(fragment) + 1e-6 / (1 + fragment.startchar)
+
+
 _HIGHLIGHTER = Highlighter(
     fragmenter=ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80, charlimit=None),
     formatter=MarkFormatter(),
+    scorer=EarliestBestScorer(),
 )
 
 

@@ -197,3 +197,22 @@ def test_filters_combine_with_a_query(opened):
 def test_dashes_between_words_are_punctuation(opened):
     assert run(opened, "Kananaskis - Canada").total == run(opened, "Kananaskis Canada").total == 1
     assert run(opened, "Kananaskis – Canada").query["warnings"] == []
+
+
+def test_snippets_are_the_same_on_every_run(seed_index):
+    """Equal passages are chosen by position, not by memory address (a fresh process each time)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, json; from pathlib import Path; from searchsvc.searcher import IndexHandle;"
+        "from searchsvc.search import SearchRequest, search;"
+        "o = IndexHandle(Path(sys.argv[1])).get();"
+        "print(json.dumps([h.snippet for h in search(o, SearchRequest(q='Korea')).hits]))"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", script, str(seed_index)], capture_output=True,
+                       text=True, check=True, env={"PYTHONHASHSEED": str(seed)}).stdout
+        for seed in (1, 2, 3)
+    }  # fmt: skip
+    assert len(runs) == 1
