@@ -65,15 +65,17 @@ class RankingSettings:
     # Bonus for each pair of neighbouring query words found within `proximity_slop` positions.
     proximity_boost: float = 0.0
     proximity_slop: int = 3
-    # Pseudo-relevance feedback (RM3-style), for recall below the first page: the first round's
-    # best `feedback_head` stories keep their places and scores, and every other story is ranked
-    # by the query widened with the words most typical of the first `feedback_docs` of them
-    # (weighted by idf), given `feedback_weight` of the widened query. Letting the widened
-    # query reorder the head too costs nDCG@10 on SciFact train (0.701 → 0.63–0.69 over k 3–10,
-    # 10–40 words, weight 0.15–0.5); keeping a head of 20 leaves it at 0.7006 and lifts
-    # Recall@100 0.926 → 0.942 (5 docs, 40 words, weight 0.5). 0 documents switches it off.
-    feedback_docs: int = 5
-    feedback_terms: int = 40
+    # Pseudo-relevance feedback (RM3-style), for recall below the first pages: the first round's
+    # best `feedback_head` stories keep their places and scores, and the other stories that
+    # contain a query word are ordered by the query widened with the words most typical of the
+    # first `feedback_docs` of them (weighted by idf), given `feedback_weight` of the widened
+    # query. Letting the widened query reorder the head too costs nDCG@10 on SciFact train
+    # (0.701 → 0.63–0.69 over 3–10 docs, 10–40 words, weight 0.15–0.5); keeping a head of 20
+    # leaves it at 0.7006 and lifts Recall@100 0.926 → 0.942 (10 docs, 20 words, weight 0.5).
+    # A search that shows no story past the head skips it (same hits, same total).
+    # 0 documents switches it off.
+    feedback_docs: int = 10
+    feedback_terms: int = 20
     feedback_weight: float = 0.5
     feedback_head: int = 20
     feedback_by_idf: bool = True
@@ -129,15 +131,21 @@ def is_natural(words: Sequence[str], settings: RankingSettings) -> bool:
 
 
 def natural_query(
-    words: Sequence[str], settings: RankingSettings, searcher: Searcher | None = None
+    words: Sequence[str],
+    settings: RankingSettings,
+    searcher: Searcher | None = None,
+    depth: int | None = None,
 ) -> wq.Query:
     """Any word may match; BM25 over the weighted fields, plus proximity and feedback bonuses.
 
-    `searcher` is needed only for pseudo-relevance feedback (a first round is run with it).
+    `searcher` is needed only for pseudo-relevance feedback (a first round is run with it), and
+    feedback only runs when `depth` (the last rank the caller shows; None: unknown) goes past
+    the kept head.
     """
     weights = _query_weights(words, settings)
     base = _weighted_terms(weights, settings)
-    if settings.feedback_docs and searcher is not None:
+    wanted = depth is None or depth > settings.feedback_head
+    if settings.feedback_docs and searcher is not None and wanted:
         base = _with_feedback(base, weights, settings, searcher)
     proximity = _proximity(words, settings)
     return wq.Or([base, proximity]) if proximity is not None else base
@@ -186,18 +194,11 @@ def _with_feedback(
     chosen = _feedback_words(searcher, list(top)[: settings.feedback_docs], settings)
     query_total = sum(weights.values())
     feedback_total = sum(chosen.values()) or 1.0
-    # Shares of one query, scaled back to the original query's size so the proximity bonus keeps
-    # its meaning.
-    mixed: Counter[str] = Counter()
-    for word, weight in weights.items():
-        mixed[word] += (1 - settings.feedback_weight) * weight
-    for word, weight in chosen.items():
-        mixed[word] += settings.feedback_weight * query_total * weight / feedback_total
-    widened = _weighted_terms(dict(mixed), settings)
-    if not settings.feedback_head:
-        return widened
+    # RM3's mix: (1 - w) x the query + w x the feedback words, scaled back to the query's size.
+    share = settings.feedback_weight
+    feedback = {word: share * query_total * x / feedback_total for word, x in chosen.items()}
     head = {hit.docnum: hit.score for hit in list(top)[: settings.feedback_head]}
-    return HeadFirst(widened, head, searcher)
+    return HeadFirst(first_round, _weighted_terms(feedback, settings), 1 - share, head, searcher)
 
 
 def _feedback_words(searcher: Searcher, hits: list, settings: RankingSettings) -> dict[str, float]:
@@ -223,27 +224,38 @@ def _idf(searcher: Searcher, word: str) -> float:
 class HeadFirst(wq.WrappingQuery):
     """The first round's best stories first, with their first-round scores; then the rest.
 
-    `head` maps the parent searcher's document numbers to scores. Every other match of the
-    child query scores below the lowest head score (its own score squashed monotonically into
-    that range), so the child decides the order after the head and which stories follow it.
+    Matches what `child` (the query's words) matches. `head` maps the parent searcher's
+    document numbers to scores; every other match is scored `child_share` x its child score
+    plus its `feedback` score, squashed monotonically below the lowest head score.
     """
 
-    def __init__(self, child: wq.Query, head: dict[int, float], parent: Searcher) -> None:
+    def __init__(  # noqa: PLR0913 - one value per part of the mix
+        self,
+        child: wq.Query,
+        feedback: wq.Query,
+        child_share: float,
+        head: dict[int, float],
+        parent: Searcher,
+    ) -> None:
         super().__init__(child)
+        self.feedback = feedback
+        self.child_share = child_share
         self.head = head
         self.parent = parent
 
     def _rewrap(self, child: wq.Query) -> HeadFirst:
-        return HeadFirst(child, self.head, self.parent)
+        return HeadFirst(child, self.feedback, self.child_share, self.head, self.parent)
 
     def matcher(self, searcher: Searcher, context=None) -> Matcher:  # noqa: ANN001 - Whoosh's
         child = self.child.matcher(searcher, context)
         offset = self._offset_of(searcher)
-        if offset is None or not self.head:
+        if offset is None or not self.head or (context is not None and not context.weighting):
             return child
         size = searcher.doc_count_all()
         local = {d - offset: s for d, s in self.head.items() if offset <= d < offset + size}
-        return _HeadFirstMatcher(child, local, min(self.head.values()))
+        feedback = self.feedback.matcher(searcher, context)
+        mix = _Mix(feedback, self.child_share, min(self.head.values()))
+        return _HeadFirstMatcher(child, local, mix)
 
     def _offset_of(self, searcher: Searcher) -> int | None:
         for leaf, offset in self.parent.leaf_searchers():
@@ -252,24 +264,40 @@ class HeadFirst(wq.WrappingQuery):
         return None
 
 
+@dataclass
+class _Mix:
+    feedback: Matcher  # moved forward only: the collector asks for scores in document order
+    child_share: float
+    floor: float
+
+
 class _HeadFirstMatcher(WrappingMatcher):
-    def __init__(self, child: Matcher, head: dict[int, float], floor: float) -> None:
+    def __init__(self, child: Matcher, head: dict[int, float], mix: _Mix) -> None:
         super().__init__(child)
         self._head = head
-        self._floor = max(floor, 1e-9)
+        self._mix = mix
 
     def _replacement(self, newchild: Matcher) -> _HeadFirstMatcher:
-        return _HeadFirstMatcher(newchild, self._head, self._floor)
+        return _HeadFirstMatcher(newchild, self._head, self._mix)
 
     def copy(self) -> _HeadFirstMatcher:
-        return _HeadFirstMatcher(self.child.copy(), self._head, self._floor)
+        mix = _Mix(self._mix.feedback.copy(), self._mix.child_share, self._mix.floor)
+        return _HeadFirstMatcher(self.child.copy(), self._head, mix)
 
     def supports_block_quality(self) -> bool:
         return False  # scores are not the child's, so its block bounds do not hold
 
     def score(self) -> float:
-        head_score = self._head.get(self.child.id())
+        docnum = self.child.id()
+        head_score = self._head.get(docnum)
         if head_score is not None:
             return head_score
-        score = self.child.score()
-        return self._floor * score / (score + self._floor)
+        mix = self._mix
+        score = mix.child_share * self.child.score()
+        feedback = mix.feedback
+        if feedback.is_active() and feedback.id() < docnum:
+            feedback.skip_to(docnum)
+        if feedback.is_active() and feedback.id() == docnum:
+            score += feedback.score()
+        floor = max(mix.floor, 1e-9)
+        return floor * score / (score + floor)

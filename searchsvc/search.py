@@ -278,7 +278,8 @@ def search(
         main = wq.Every()
         mode = "browse"
     elif is_natural(words, ranking):
-        main = natural_query(words, ranking, opened.searcher)
+        depth = request.page * request.per_page if request.sort == "relevance" else 0
+        main = natural_query(words, ranking, opened.searcher, depth)
         mode = "natural"
         compiler.warnings.append(NATURAL_NOTE)
     else:
