@@ -249,12 +249,12 @@ class HeadFirst(wq.WrappingQuery):
     def matcher(self, searcher: Searcher, context=None) -> Matcher:  # noqa: ANN001 - Whoosh's
         child = self.child.matcher(searcher, context)
         offset = self._offset_of(searcher)
-        if offset is None or not self.head or (context is not None and not context.weighting):
+        if offset is None or (context is not None and not context.weighting):
             return child
         size = searcher.doc_count_all()
         local = {d - offset: s for d, s in self.head.items() if offset <= d < offset + size}
         feedback = self.feedback.matcher(searcher, context)
-        mix = _Mix(feedback, self.child_share, min(self.head.values()))
+        mix = _Mix(feedback, self.child_share, min(self.head.values(), default=None))
         return _HeadFirstMatcher(child, local, mix)
 
     def _offset_of(self, searcher: Searcher) -> int | None:
@@ -268,7 +268,7 @@ class HeadFirst(wq.WrappingQuery):
 class _Mix:
     feedback: Matcher  # moved forward only: the collector asks for scores in document order
     child_share: float
-    floor: float
+    floor: float | None  # None: no head, the mix ranks every story
 
 
 class _HeadFirstMatcher(WrappingMatcher):
@@ -299,5 +299,7 @@ class _HeadFirstMatcher(WrappingMatcher):
             feedback.skip_to(docnum)
         if feedback.is_active() and feedback.id() == docnum:
             score += feedback.score()
+        if mix.floor is None:
+            return score
         floor = max(mix.floor, 1e-9)
         return floor * score / (score + floor)
