@@ -40,7 +40,7 @@ from searchsvc.ranking import (
 )
 from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS, story_from_stored
 from searchsvc.searcher import OpenIndex
-from searchsvc.spelling import suggest_query
+from searchsvc.spelling import Speller
 
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("outlet", "category", "month", "day_label")  # day_label: see timeline.py
@@ -299,7 +299,10 @@ def search(
                 )
     suggestion = None
     if outcome.total == 0 or mode == "any":
-        suggestion = suggest_query(request.q, opened.vocabulary)
+        speller = opened.cache.get("speller")
+        if speller is None:
+            speller = opened.cache["speller"] = Speller(opened.vocabulary)
+        suggestion = speller.suggest(request.q)
     return SearchResult(
         query={
             "text": request.q,

@@ -1,15 +1,25 @@
-""" "Did you mean": single-edit corrections against the index's own vocabulary."""
+""" "Did you mean": corrections against the index's own vocabulary.
+
+One edit away is checked exactly (every deletion, transposition, replacement and insertion, each
+one dictionary lookup). Two edits away would be a quarter of a million candidates per word, so
+instead the known words sharing the first letter and a similar length are compared with difflib;
+that bucket is built once per index generation.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
+from collections import defaultdict
 
 from searchsvc.analysis import fold
 
 _LETTERS = string.ascii_lowercase
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 MIN_LENGTH = 4
+MAX_BUCKET = 4000  # the most frequent words per (first letter, length) bucket
+CLOSE_ENOUGH = 0.8
 
 
 def edits1(word: str) -> set[str]:
@@ -21,36 +31,59 @@ def edits1(word: str) -> set[str]:
     return set(deletes + transposes + replaces + inserts)
 
 
-def correct(word: str, vocabulary: dict[str, int]) -> str | None:
-    """The most frequent known word one or two edits away, or None if `word` is known/unfixable."""
-    folded = fold(word)
-    if len(folded) < MIN_LENGTH or folded in vocabulary:
-        return None
-    first = edits1(folded)
-    known = [w for w in first if w in vocabulary]
-    if not known and 6 <= len(folded) <= 12:
-        known = [w for e in first for w in edits1(e) if w in vocabulary]
-    if not known:
-        return None
-    return max(sorted(known), key=lambda w: vocabulary[w])
+class Speller:
+    """Corrections for one vocabulary (word → number of stories containing it)."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary = vocabulary
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in vocabulary:
+            if len(word) >= MIN_LENGTH:
+                buckets[(word[0], len(word))].append(word)
+        self.buckets = {
+            key: sorted(words, key=lambda w: -vocabulary[w])[:MAX_BUCKET]
+            for key, words in buckets.items()
+        }
+
+    def correct(self, word: str) -> str | None:
+        """The best known word one or two edits away, or None if `word` is known/unfixable."""
+        folded = fold(word)
+        if len(folded) < MIN_LENGTH or folded in self.vocabulary:
+            return None
+        known = [w for w in edits1(folded) if w in self.vocabulary]
+        if known:
+            return max(sorted(known), key=lambda w: self.vocabulary[w])
+        if len(folded) < 6:
+            return None  # two edits in a short word make a different word, not a typo
+        nearby = [w for size in (len(folded) - 1, len(folded), len(folded) + 1)
+                  for w in self.buckets.get((folded[0], size), ())]  # fmt: skip
+        close = difflib.get_close_matches(folded, nearby, n=3, cutoff=CLOSE_ENOUGH)
+        if not close:
+            return None
+        return max(close, key=lambda w: (difflib.SequenceMatcher(None, folded, w).ratio(),
+                                         self.vocabulary[w]))  # fmt: skip
+
+    def suggest(self, text: str) -> str | None:
+        """The query with each unknown word replaced by its correction, or None if unchanged."""
+        if not self.vocabulary:
+            return None
+        changed = False
+
+        def fix(match: re.Match[str]) -> str:
+            nonlocal changed
+            word = match.group()
+            if word in ("AND", "OR", "NOT"):
+                return word
+            better = self.correct(word)
+            if better is None:
+                return word
+            changed = True
+            return better
+
+        suggestion = _WORD.sub(fix, text)
+        return suggestion if changed else None
 
 
 def suggest_query(text: str, vocabulary: dict[str, int]) -> str | None:
-    """The query with each unknown word replaced by its correction, or None if nothing changes."""
-    if not vocabulary:
-        return None
-    changed = False
-
-    def fix(match: re.Match[str]) -> str:
-        nonlocal changed
-        word = match.group()
-        if word in ("AND", "OR", "NOT"):
-            return word
-        better = correct(word, vocabulary)
-        if better is None:
-            return word
-        changed = True
-        return better
-
-    suggestion = _WORD.sub(fix, text)
-    return suggestion if changed else None
+    """One-off suggestion (builds a Speller; callers with a long-lived index keep theirs)."""
+    return Speller(vocabulary).suggest(text)
