@@ -260,8 +260,11 @@ def articles_command(index_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(stories, indent=2, ensure_ascii=False))
         return
     for story in stories:
+        when = story["published"] or "-"
+        if story["published_approximate"]:
+            when = f"~{when} (estimated)"
         click.echo(
-            f"{story['id']}  {story['published'] or '-':25}  {story['outlet'] or '-':18}"
+            f"{story['id']}  {when:25}  {story['outlet'] or '-':18}"
             f"  {story['title'] or '(untitled)'}"
         )
 
