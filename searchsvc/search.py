@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import html
 import time
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -22,10 +23,19 @@ from whoosh.highlight import (
     Formatter,
     Highlighter,
     get_text,
+    set_matched_filter,
+    top_fragments,
 )
 from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
-from searchsvc.analysis import english_analyzer, fold, plain_analyzer
+from searchsvc.analysis import (
+    _EXPANSIONS,
+    TOKEN_PATTERN,
+    _expand,
+    english_analyzer,
+    fold,
+    plain_analyzer,
+)
 from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
@@ -544,10 +554,82 @@ def snippet(hit, body: str, caption: str | None) -> str:
     if hit.results.has_matched_terms():
         for field_name, text in (("body", body), ("caption", caption or "")):
             if text and any(f == field_name for f, _ in hit.matched_terms()):
-                marked = _HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1)
+                marked = highlight_field(hit, field_name, text)
                 if marked:
                     return marked
     return html.escape(_leading(body), quote=False)
+
+
+# A passage window starts this many characters before the word ahead of its first match (the
+# fragmenter looks back `surround`), and runs on for this many characters of words after its
+# last match (a passage closes after at most `surround` x 2 characters of words).
+_WINDOW_BEFORE = 2 * _HIGHLIGHTER.fragmenter.surround
+_WINDOW_AFTER = 4 * _HIGHLIGHTER.fragmenter.maxchars
+
+
+def _matching_words(words: frozenset[str], raw: set[str]) -> set[str]:
+    """The raw tokens (as the tokenizer cuts them) any of whose analyzed parts is in `words`."""
+    found = set()
+    for word in raw:
+        key = (word, True)
+        expansion = _EXPANSIONS.get(key)
+        if expansion is None and key not in _EXPANSIONS:
+            expansion = _EXPANSIONS[key] = _expand(word, True)
+        if expansion is not None and any(unit[0] in words for unit in expansion[1]):
+            found.add(word)
+    return found
+
+
+def passage_windows(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) stretches of `text`, cut at word boundaries, outside which Whoosh's
+    ContextFragmenter, run over the whole text, makes no passage with a match: every match with
+    the words before it that the fragmenter can look back to, and the words after it until its
+    passage has certainly closed (the fragmenter starts afresh at each stretch's start)."""
+    spans = [(m.start(), m.end(), m.group()) for m in TOKEN_PATTERN.finditer(text)]
+    hits = _matching_words(words, {word for _, _, word in spans})
+    if not hits:
+        return []
+    starts = [start for start, _, _ in spans]
+    windows: list[list[int]] = []  # token index ranges [lo, hi]
+    hi = -1
+    for i, (_, _, word) in enumerate(spans):
+        if word not in hits or i <= hi:
+            continue
+        before = starts[i - 1] - _WINDOW_BEFORE if i else 0
+        lo = max(0, bisect_right(starts, before) - 1) if before > 0 else 0
+        hi, run = i, 0
+        while hi + 1 < len(spans) and run < _WINDOW_AFTER:
+            hi += 1
+            run += spans[hi][1] - spans[hi][0]
+            if spans[hi][2] in hits:
+                run = 0
+        if windows and lo <= windows[-1][1] + 1:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    return [(spans[lo][0], spans[hi][1]) for lo, hi in windows]
+
+
+def highlight_field(hit, field_name: str, text: str) -> str:
+    """What _HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1) returns, analysing
+    only the stretches of text around matches instead of the whole body."""
+    results = hit.results
+    from_bytes = results.searcher.schema[field_name].from_bytes
+    words = frozenset(from_bytes(t) for f, t in results.matched_terms() if f == field_name)
+    analyzer = results.searcher.schema[field_name].analyzer
+    highlighter = _HIGHLIGHTER
+
+    def fragments():
+        for start, end in passage_windows(text, words):
+            tokens = analyzer(
+                text[start:end], positions=True, chars=True, mode="index", removestops=False,
+                start_char=start,
+            )
+            tokens = highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
+            yield from highlighter.fragmenter.fragment_tokens(text, tokens)
+
+    best = top_fragments(fragments(), 1, highlighter.scorer, highlighter.order, minscore=1)
+    return highlighter.formatter.format(best)
 
 
 def _leading(text: str) -> str:
