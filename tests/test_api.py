@@ -322,3 +322,20 @@ def test_security_headers_on_every_response(client, path):
 def test_unknown_api_path_is_a_404_problem(client):
     response = client.get("/api/nope")
     assert response.status_code == 404 and response.mimetype == PROBLEM
+
+
+def test_health_lists_at_most_twenty_seed_files_with_exact_counts(
+    seed_index, seeds_copy, tmp_path, spec
+):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    app = create_app({"TESTING": True, "INDEX": index, "SEEDS": seeds_copy})
+    for n in range(25):
+        (seeds_copy / f"new-story-{n:02}.txt").write_text(f"Story {n}\n\nSomething new.\n")
+    data = conforms(spec, "/api/health", app.test_client().get("/api/health"))
+    assert data["seeds"]["stale"] is True
+    assert len(data["seeds"]["changed"]) == 20 and data["seeds"]["changed_count"] == 25
+    assert data["seeds"]["removed"] == [] and data["seeds"]["removed_count"] == 0
+    (seeds_copy / "new-story-99.txt").write_text("Story 99\n\nSomething newer.\n")
+    again = app.test_client().get("/api/health").get_json()
+    assert again["seeds"]["changed_count"] == 26  # a new file is seen at once

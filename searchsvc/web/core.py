@@ -7,9 +7,11 @@ can never disagree.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from flask import current_app, url_for
@@ -306,10 +308,48 @@ def similar_query(title: str, most: int = 6) -> str:
     return " OR ".join(words[:most])
 
 
+# /api/health lists at most this many changed and removed seed files (the counts are exact).
+HEALTH_LIST_MAX = 20
+# How long a freshness answer is reused while the seed folder itself is unchanged: a file added
+# or removed changes the folder's mtime and is seen at once, an edit in place within this long.
+FRESHNESS_TTL_S = 3.0
+_freshness_cache: dict[tuple[str, str], tuple[float, int | None, dict]] = {}
+
+
+def _seeds_mtime(seeds: Path) -> int | None:
+    try:
+        return seeds.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
+    """freshness() for the live generation, listing every seed file only every few seconds."""
+    key = (str(seeds), str(opened.generation.path))
+    now = time.monotonic()
+    mtime = _seeds_mtime(seeds)
+    cached = _freshness_cache.get(key)
+    if cached is not None and cached[1] == mtime and now - cached[0] < FRESHNESS_TTL_S:
+        return cached[2]
+    fresh = freshness(seeds, opened.generation)
+    changed, removed = fresh["changed"], fresh["removed"]
+    answer = {
+        "stale": fresh["stale"],
+        "changed": changed[:HEALTH_LIST_MAX],
+        "changed_count": len(changed),
+        "removed": removed[:HEALTH_LIST_MAX],
+        "removed_count": len(removed),
+    }
+    if len(_freshness_cache) > 16:
+        _freshness_cache.clear()
+    _freshness_cache[key] = (now, mtime, answer)
+    return answer
+
+
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
     opened = current_index()
-    fresh = freshness(settings().seeds, opened.generation)
+    fresh = cached_freshness(settings().seeds, opened)
     return {
         "status": "ok",
         "generation": opened.generation.name,

@@ -380,17 +380,36 @@ SCHEMAS: dict[str, Any] = {
             "built_at": NULLABLE_STRING,
             "seeds": {
                 "type": "object",
-                "required": ["path", "stale", "changed", "removed"],
+                "required": [
+                    "path",
+                    "stale",
+                    "changed",
+                    "changed_count",
+                    "removed",
+                    "removed_count",
+                ],
                 "additionalProperties": False,
+                "description": "Checked at most every few seconds while the seed folder's own "
+                "mtime is unchanged (a file added or removed is seen at once).",
                 "properties": {
                     "path": {"type": "string"},
                     "stale": {"type": "boolean"},
                     "changed": {
                         "type": "array",
                         "items": {"type": "string"},
-                        "description": "seed files new or changed since the index was built",
+                        "maxItems": 20,
+                        "description": "seed files new or changed since the index was built "
+                        "(the first 20; changed_count has them all)",
                     },
-                    "removed": {"type": "array", "items": {"type": "string"}},
+                    "changed_count": {"type": "integer", "minimum": 0},
+                    "removed": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "maxItems": 20,
+                        "description": "seed files gone since the index was built (the first "
+                        "20; removed_count has them all)",
+                    },
+                    "removed_count": {"type": "integer", "minimum": 0},
                 },
             },
         },
