@@ -311,8 +311,10 @@ def similar_query(title: str, most: int = 6) -> str:
 # /api/health lists at most this many changed and removed seed files (the counts are exact).
 HEALTH_LIST_MAX = 20
 # How long a freshness answer is reused while the seed folder itself is unchanged: a file added
-# or removed changes the folder's mtime and is seen at once, an edit in place within this long.
+# or removed changes the folder's mtime and is seen at once, an edit in place within this long
+# (or within 5x the listing's own time, for folders so big that listing takes seconds).
 FRESHNESS_TTL_S = 3.0
+# (seeds, generation folder) → (reuse until, seed folder mtime, answer)
 _freshness_cache: dict[tuple[str, str], tuple[float, int | None, dict]] = {}
 
 
@@ -326,12 +328,13 @@ def _seeds_mtime(seeds: Path) -> int | None:
 def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
     """freshness() for the live generation, listing every seed file only every few seconds."""
     key = (str(seeds), str(opened.generation.path))
-    now = time.monotonic()
+    started = time.monotonic()
     mtime = _seeds_mtime(seeds)
     cached = _freshness_cache.get(key)
-    if cached is not None and cached[1] == mtime and now - cached[0] < FRESHNESS_TTL_S:
+    if cached is not None and cached[1] == mtime and started < cached[0]:
         return cached[2]
     fresh = freshness(seeds, opened.generation)
+    done = time.monotonic()
     changed, removed = fresh["changed"], fresh["removed"]
     answer = {
         "stale": fresh["stale"],
@@ -342,7 +345,7 @@ def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
     }
     if len(_freshness_cache) > 16:
         _freshness_cache.clear()
-    _freshness_cache[key] = (now, mtime, answer)
+    _freshness_cache[key] = (done + max(FRESHNESS_TTL_S, 5 * (done - started)), mtime, answer)
     return answer
 
 
