@@ -561,22 +561,28 @@ def snippet(hit, body: str, caption: str | None) -> str:
 
 
 # A passage window starts this many characters before the word ahead of its first match (the
-# fragmenter looks back `surround`), and runs on for this many characters of words after its
-# last match (a passage closes after at most `surround` x 2 characters of words).
+# fragmenter looks back `surround`), and runs on after its last match for this many characters
+# of tokens as the analyzer cuts them (a passage closes after at most 2 x `surround` of them).
 _WINDOW_BEFORE = 2 * _HIGHLIGHTER.fragmenter.surround
-_WINDOW_AFTER = 4 * _HIGHLIGHTER.fragmenter.maxchars
+_WINDOW_AFTER = 2 * _HIGHLIGHTER.fragmenter.surround + _HIGHLIGHTER.fragmenter.maxchars
+# Raw token → (analyzed texts, characters of analyzer tokens), as highlighting's analyzer cuts it.
+_UNITS: dict[str, tuple[frozenset[str], int]] = {}
 
 
-def _matching_words(words: frozenset[str], raw: set[str]) -> set[str]:
-    """The raw tokens (as the tokenizer cuts them) any of whose analyzed parts is in `words`."""
-    found = set()
-    for word in raw:
-        key = (word, True)
-        expansion = _EXPANSIONS.get(key)
-        if expansion is None and key not in _EXPANSIONS:
-            expansion = _EXPANSIONS[key] = _expand(word, True)
-        if expansion is not None and any(unit[0] in words for unit in expansion[1]):
-            found.add(word)
+def _units(word: str) -> tuple[frozenset[str], int]:
+    try:
+        return _UNITS[word]
+    except KeyError:
+        pass
+    key = (word, True)
+    expansion = _EXPANSIONS[key] if key in _EXPANSIONS else _expand(word, True)
+    units = expansion[1] if expansion is not None else ()
+    if len(_UNITS) > 500_000:
+        _UNITS.clear()
+    found = _UNITS[word] = (
+        frozenset(unit[0] for unit in units),
+        sum(end - start for _, _, start, end in units),
+    )
     return found
 
 
@@ -585,29 +591,32 @@ def passage_windows(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     ContextFragmenter, run over the whole text, makes no passage with a match: every match with
     the words before it that the fragmenter can look back to, and the words after it until its
     passage has certainly closed (the fragmenter starts afresh at each stretch's start)."""
-    spans = [(m.start(), m.end(), m.group()) for m in TOKEN_PATTERN.finditer(text)]
-    hits = _matching_words(words, {word for _, _, word in spans})
+    raw = TOKEN_PATTERN.findall(text)
+    hits = {word for word in set(raw) if not words.isdisjoint(_units(word)[0])}
     if not hits:
         return []
-    starts = [start for start, _, _ in spans]
+    matches = list(TOKEN_PATTERN.finditer(text))
+    starts = [m.start() for m in matches]
     windows: list[list[int]] = []  # token index ranges [lo, hi]
     hi = -1
-    for i, (_, _, word) in enumerate(spans):
-        if word not in hits or i <= hi:
+    last = len(raw) - 1
+    for i in [i for i, word in enumerate(raw) if word in hits]:
+        if i <= hi:
             continue
         before = starts[i - 1] - _WINDOW_BEFORE if i else 0
         lo = max(0, bisect_right(starts, before) - 1) if before > 0 else 0
         hi, run = i, 0
-        while hi + 1 < len(spans) and run < _WINDOW_AFTER:
+        while hi < last and run < _WINDOW_AFTER:
             hi += 1
-            run += spans[hi][1] - spans[hi][0]
-            if spans[hi][2] in hits:
+            if raw[hi] in hits:
                 run = 0
+            else:
+                run += _units(raw[hi])[1]
         if windows and lo <= windows[-1][1] + 1:
             windows[-1][1] = hi
         else:
             windows.append([lo, hi])
-    return [(spans[lo][0], spans[hi][1]) for lo, hi in windows]
+    return [(starts[lo], matches[hi].end()) for lo, hi in windows]
 
 
 def highlight_field(hit, field_name: str, text: str) -> str:
