@@ -567,6 +567,8 @@ _WINDOW_BEFORE = 2 * _HIGHLIGHTER.fragmenter.surround
 _WINDOW_AFTER = 2 * _HIGHLIGHTER.fragmenter.surround + _HIGHLIGHTER.fragmenter.maxchars
 # Raw token → (analyzed texts, characters of analyzer tokens), as highlighting's analyzer cuts it.
 _UNITS: dict[str, tuple[frozenset[str], int]] = {}
+# Per set of matched terms, the raw tokens already found to match one (or none) of them.
+_KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
 
 
 def _units(word: str) -> tuple[frozenset[str], int]:
@@ -592,7 +594,16 @@ def passage_windows(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     the words before it that the fragmenter can look back to, and the words after it until its
     passage has certainly closed (the fragmenter starts afresh at each stretch's start)."""
     raw = TOKEN_PATTERN.findall(text)
-    hits = {word for word in set(raw) if not words.isdisjoint(_units(word)[0])}
+    distinct = set(raw)
+    known = _KNOWN.get(words)
+    if known is None:
+        if len(_KNOWN) >= 64:
+            _KNOWN.pop(next(iter(_KNOWN)))
+        known = _KNOWN[words] = (set(), set())
+    matching, other = known
+    for word in distinct - matching - other:
+        (other if words.isdisjoint(_units(word)[0]) else matching).add(word)
+    hits = distinct & matching
     if not hits:
         return []
     matches = list(TOKEN_PATTERN.finditer(text))
