@@ -12,7 +12,7 @@ import re
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
-from searchsvc.analysis import english_analyzer
+from searchsvc.analysis import _EXPANSIONS, TOKEN_PATTERN, _expand
 from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS
 
 # Fields a reader can see on the page, in the order chips are shown. `title` and `body` are
@@ -49,14 +49,61 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
     'diplomaci' is what the index holds; 'diplomacy' is what the reader should see.
     """
     found: dict[str, str] = {}
-    for token in english_analyzer()(text, keeporiginal=True):
-        if token.text not in terms or token.text in found:
+    if not terms:
+        return []
+    raw = TOKEN_PATTERN.findall(text)
+    frozen = frozenset(terms)
+    matching = _matching_raw(frozen, set(raw))
+    if not matching:
+        return []
+    # The analyzer's tokens, word by word, as english_analyzer()(text) yields them (stop words
+    # dropped), looked at only for the raw words that give a term.
+    for original in raw:
+        if original not in matching:
             continue
-        word = _EDGE_PUNCTUATION.sub("", _POSSESSIVE.sub("", token.original))
-        found[token.text] = word or token.text
-        if len(found) >= MAX_WORDS_PER_FIELD or len(found) == len(terms):
-            break
+        for term in _query_units(original)[1]:
+            if term not in terms or term in found:
+                continue
+            word = _EDGE_PUNCTUATION.sub("", _POSSESSIVE.sub("", original))
+            found[term] = word or term
+            if len(found) >= MAX_WORDS_PER_FIELD or len(found) == len(terms):
+                return list(dict.fromkeys(found.values()))
     return list(dict.fromkeys(found.values()))
+
+
+# Raw token → (stopped, analyzed texts) as english_analyzer() cuts it at query time.
+_QUERY_UNITS: dict[str, tuple[bool, tuple[str, ...]]] = {}
+# Per set of terms, raw tokens known to give one of them, and known not to.
+_KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
+
+
+def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
+    try:
+        return _QUERY_UNITS[word]
+    except KeyError:
+        pass
+    key = (word, False)
+    expansion = _EXPANSIONS[key] if key in _EXPANSIONS else _expand(word, False)
+    if len(_QUERY_UNITS) > 500_000:
+        _QUERY_UNITS.clear()
+    if expansion is None or expansion[0]:  # nothing left, or a stop word (removed)
+        units: tuple[bool, tuple[str, ...]] = (True, ())
+    else:
+        units = (False, tuple(unit[0] for unit in expansion[1]))
+    _QUERY_UNITS[word] = units
+    return units
+
+
+def _matching_raw(terms: frozenset[str], distinct: set[str]) -> set[str]:
+    known = _KNOWN.get(terms)
+    if known is None:
+        if len(_KNOWN) >= 64:
+            _KNOWN.pop(next(iter(_KNOWN)))
+        known = _KNOWN[terms] = (set(), set())
+    matching, other = known
+    for word in distinct - matching - other:
+        (other if terms.isdisjoint(_query_units(word)[1]) else matching).add(word)
+    return distinct & matching
 
 
 def matched_words(hit: WhooshHit, field_texts: dict[str, str]) -> dict[str, list[str]]:
