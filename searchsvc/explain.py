@@ -83,7 +83,10 @@ def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
     except KeyError:
         pass
     key = (word, False)
-    expansion = _EXPANSIONS[key] if key in _EXPANSIONS else _expand(word, False)
+    try:
+        expansion = _EXPANSIONS[key]
+    except KeyError:  # shared with the analyzer, which clears it when it grows too big
+        expansion = _EXPANSIONS[key] = _expand(word, False)
     if len(_QUERY_UNITS) > 500_000:
         _QUERY_UNITS.clear()
     if expansion is None or expansion[0]:  # nothing left, or a stop word (removed)

@@ -577,7 +577,10 @@ def _units(word: str) -> tuple[frozenset[str], int]:
     except KeyError:
         pass
     key = (word, True)
-    expansion = _EXPANSIONS[key] if key in _EXPANSIONS else _expand(word, True)
+    try:
+        expansion = _EXPANSIONS[key]
+    except KeyError:  # shared with the analyzer, which clears it when it grows too big
+        expansion = _EXPANSIONS[key] = _expand(word, True)
     units = expansion[1] if expansion is not None else ()
     if len(_UNITS) > 500_000:
         _UNITS.clear()
