@@ -339,3 +339,11 @@ def test_health_lists_at_most_twenty_seed_files_with_exact_counts(
     (seeds_copy / "new-story-99.txt").write_text("Story 99\n\nSomething newer.\n")
     again = app.test_client().get("/api/health").get_json()
     assert again["seeds"]["changed_count"] == 26  # a new file is seen at once
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=x", "/search?q=x", "/", "/api/health"])
+def test_options_is_refused_like_other_methods(client, path):
+    reply = client.open(path, method="OPTIONS")
+    assert reply.status_code == 405
+    assert reply.headers["Allow"] == "GET, HEAD"
+    assert "default-src 'none'" in reply.headers["Content-Security-Policy"]

@@ -6,7 +6,8 @@ import logging
 from dataclasses import fields
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from searchsvc import __version__
 from searchsvc.config import Settings, load_settings
@@ -54,9 +55,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(feeds.blueprint)
     register_error_handlers(app)
+    app.before_request(refuse_options)
     app.after_request(add_security_headers)
     open_index_at_startup(app)
     return app
+
+
+def refuse_options() -> None:
+    """Only GET and HEAD make sense here; Flask would answer OPTIONS by itself with a 200."""
+    if request.method == "OPTIONS":
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
 
 
 def add_security_headers(response: Response) -> Response:
