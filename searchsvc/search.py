@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import html
 import time
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -23,19 +22,10 @@ from whoosh.highlight import (
     Formatter,
     Highlighter,
     get_text,
-    set_matched_filter,
-    top_fragments,
 )
 from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
-from searchsvc.analysis import (
-    _EXPANSIONS,
-    TOKEN_PATTERN,
-    _expand,
-    english_analyzer,
-    fold,
-    plain_analyzer,
-)
+from searchsvc.analysis import english_analyzer, fold, plain_analyzer
 from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
@@ -554,105 +544,10 @@ def snippet(hit, body: str, caption: str | None) -> str:
     if hit.results.has_matched_terms():
         for field_name, text in (("body", body), ("caption", caption or "")):
             if text and any(f == field_name for f, _ in hit.matched_terms()):
-                marked = highlight_field(hit, field_name, text)
+                marked = _HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1)
                 if marked:
                     return marked
     return html.escape(_leading(body), quote=False)
-
-
-# A passage window starts this many characters before the word ahead of its first match (the
-# fragmenter looks back `surround`), and runs on after its last match for this many characters
-# of tokens as the analyzer cuts them (a passage closes after at most 2 x `surround` of them).
-_WINDOW_BEFORE = 2 * _HIGHLIGHTER.fragmenter.surround
-_WINDOW_AFTER = 2 * _HIGHLIGHTER.fragmenter.surround + _HIGHLIGHTER.fragmenter.maxchars
-# Raw token → (analyzed texts, characters of analyzer tokens), as highlighting's analyzer cuts it.
-_UNITS: dict[str, tuple[frozenset[str], int]] = {}
-# Per set of matched terms, the raw tokens already found to match one (or none) of them.
-_KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
-
-
-def _units(word: str) -> tuple[frozenset[str], int]:
-    try:
-        return _UNITS[word]
-    except KeyError:
-        pass
-    key = (word, True)
-    try:
-        expansion = _EXPANSIONS[key]
-    except KeyError:  # shared with the analyzer, which clears it when it grows too big
-        expansion = _EXPANSIONS[key] = _expand(word, True)
-    units = expansion[1] if expansion is not None else ()
-    if len(_UNITS) > 500_000:
-        _UNITS.clear()
-    found = _UNITS[word] = (
-        frozenset(unit[0] for unit in units),
-        sum(end - start for _, _, start, end in units),
-    )
-    return found
-
-
-def passage_windows(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
-    """(start, end) stretches of `text`, cut at word boundaries, outside which Whoosh's
-    ContextFragmenter, run over the whole text, makes no passage with a match: every match with
-    the words before it that the fragmenter can look back to, and the words after it until its
-    passage has certainly closed (the fragmenter starts afresh at each stretch's start)."""
-    raw = TOKEN_PATTERN.findall(text)
-    distinct = set(raw)
-    known = _KNOWN.get(words)
-    if known is None:
-        if len(_KNOWN) >= 64:
-            _KNOWN.pop(next(iter(_KNOWN)))
-        known = _KNOWN[words] = (set(), set())
-    matching, other = known
-    for word in distinct - matching - other:
-        (other if words.isdisjoint(_units(word)[0]) else matching).add(word)
-    hits = distinct & matching
-    if not hits:
-        return []
-    matches = list(TOKEN_PATTERN.finditer(text))
-    starts = [m.start() for m in matches]
-    windows: list[list[int]] = []  # token index ranges [lo, hi]
-    hi = -1
-    last = len(raw) - 1
-    for i in [i for i, word in enumerate(raw) if word in hits]:
-        if i <= hi:
-            continue
-        before = starts[i - 1] - _WINDOW_BEFORE if i else 0
-        lo = max(0, bisect_right(starts, before) - 1) if before > 0 else 0
-        hi, run = i, 0
-        while hi < last and run < _WINDOW_AFTER:
-            hi += 1
-            if raw[hi] in hits:
-                run = 0
-            else:
-                run += _units(raw[hi])[1]
-        if windows and lo <= windows[-1][1] + 1:
-            windows[-1][1] = hi
-        else:
-            windows.append([lo, hi])
-    return [(starts[lo], matches[hi].end()) for lo, hi in windows]
-
-
-def highlight_field(hit, field_name: str, text: str) -> str:
-    """What _HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1) returns, analysing
-    only the stretches of text around matches instead of the whole body."""
-    results = hit.results
-    from_bytes = results.searcher.schema[field_name].from_bytes
-    words = frozenset(from_bytes(t) for f, t in results.matched_terms() if f == field_name)
-    analyzer = results.searcher.schema[field_name].analyzer
-    highlighter = _HIGHLIGHTER
-
-    def fragments():
-        for start, end in passage_windows(text, words):
-            tokens = analyzer(
-                text[start:end], positions=True, chars=True, mode="index", removestops=False,
-                start_char=start,
-            )
-            tokens = highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
-            yield from highlighter.fragmenter.fragment_tokens(text, tokens)
-
-    best = top_fragments(fragments(), 1, highlighter.scorer, highlighter.order, minscore=1)
-    return highlighter.formatter.format(best)
 
 
 def _leading(text: str) -> str:

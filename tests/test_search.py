@@ -217,30 +217,3 @@ def test_snippets_are_the_same_on_every_run(seed_index):
     }  # fmt: skip
     assert len(runs) == 1
 
-
-@pytest.mark.parametrize(
-    "q", ["Ishiba", "Korea", "tariff OR trade", "Jae-myung", "the minister said", "Kananaskis"]
-)
-def test_windowed_snippets_equal_whoosh_full_body_highlight(opened, q):
-    """highlight_field analyses only stretches around matches; it must pick, cut and mark the
-    same passage as Whoosh's highlighter over the whole body, here also with a tiny passage
-    length so that the body holds many candidate passages."""
-    from whoosh.highlight import ContextFragmenter
-
-    from searchsvc import search as search_module
-    from searchsvc.query import parse
-    from searchsvc.schema import story_from_stored
-
-    compiled = search_module.QueryCompiler(opened, 256).compile(parse(q), any_word=True)
-    results = opened.searcher.search(compiled, limit=20, terms=True)
-    assert len(results)
-    normal = search_module._HIGHLIGHTER.fragmenter
-    try:
-        for fragmenter in (normal, ContextFragmenter(maxchars=40, surround=10, charlimit=None)):
-            search_module._HIGHLIGHTER.fragmenter = fragmenter
-            for hit in results:
-                body = story_from_stored(hit.fields()).text
-                whole = search_module._HIGHLIGHTER.highlight_hit(hit, "body", text=body, top=1)
-                assert search_module.highlight_field(hit, "body", body) == whole
-    finally:
-        search_module._HIGHLIGHTER.fragmenter = normal
