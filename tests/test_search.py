@@ -216,4 +216,3 @@ def test_snippets_are_the_same_on_every_run(seed_index):
         for seed in (1, 2, 3)
     }  # fmt: skip
     assert len(runs) == 1
-
