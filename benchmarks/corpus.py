@@ -19,39 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from searchsvc.analysis import STOP_WORDS
+
 NEWS = Path(os.environ.get("NEWS_DATA", Path(__file__).resolve().parents[2] / "shared/data/news"))
 OUT = Path(__file__).resolve().parent / "out"
 
 _WORD = re.compile(r"[A-Za-z]+")
 # Words the query mix avoids: stop words vanish from this project's queries (not from FTS5's).
-_SKIP = frozenset(
+_SKIP = STOP_WORDS | frozenset(
     [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "he",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "to",
-        "was",
-        "were",
-        "will",
-        "with",
         "said",
         "says",
         "would",
