@@ -13,6 +13,25 @@ PROBLEM = "application/problem+json"
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
+
+def _story_reference(url_required: bool) -> dict:
+    """A short reference to another story (related or other coverage of the same event)."""
+    required = ["id", "title", "outlet", "published", "published_approximate"]
+    return {
+        "type": "object",
+        "required": required + (["url"] if url_required else []),
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string"},
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": NULLABLE_STRING,
+            "published_approximate": {"type": "boolean"},
+            "url": {"type": "string"},
+        },
+    }
+
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -132,19 +151,7 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
-    "ClusterStory": {
-        "type": "object",
-        "required": ["id", "title", "outlet", "published", "published_approximate"],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "string"},
-            "title": NULLABLE_STRING,
-            "outlet": NULLABLE_STRING,
-            "published": NULLABLE_STRING,
-            "published_approximate": {"type": "boolean"},
-            "url": {"type": "string"},
-        },
-    },
+    "ClusterStory": _story_reference(url_required=False),
     "FacetValue": {
         "type": "object",
         "required": ["value", "count"],
@@ -310,19 +317,7 @@ SCHEMAS: dict[str, Any] = {
             "snippet": {"type": "string", "description": "plain text, no markup"},
         },
     },
-    "RelatedStory": {
-        "type": "object",
-        "required": ["id", "title", "outlet", "published", "published_approximate", "url"],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "string"},
-            "title": NULLABLE_STRING,
-            "outlet": NULLABLE_STRING,
-            "published": NULLABLE_STRING,
-            "published_approximate": {"type": "boolean"},
-            "url": {"type": "string"},
-        },
-    },
+    "RelatedStory": _story_reference(url_required=True),
     "Article": {
         "type": "object",
         "required": [
