@@ -78,3 +78,27 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+BROWSER_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+def site(page, live_server):
+    """The page pointed at the live gunicorn server, failing the test on any dialog, page error
+    or console error (a CSP violation, such as an inline style or script, shows up here)."""
+    problems: list[str] = []
+    page.on(
+        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.base = live_server.base_url
+    yield page
+    assert problems == []

@@ -10,28 +10,6 @@ import pytest
 pytest_plugins = ["tests.conftest_web"]
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def site(page, live_server):
-    """The page object, pointed at the live gunicorn server, failing on any dialog or error."""
-    problems: list[str] = []
-    page.on(
-        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
-    page.set_default_timeout(TIMEOUT_MS)
-    page.base = live_server.base_url
-    yield page
-    assert problems == []
-
 
 def test_search_refine_page_and_open_an_article(site, artifacts: Path):
     site.goto(site.base + "/")

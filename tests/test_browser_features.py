@@ -9,24 +9,6 @@ import pytest
 pytest_plugins = ["tests.conftest_web"]
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def site(page, live_server):
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
-    page.set_default_timeout(TIMEOUT_MS)
-    page.base = live_server.base_url
-    yield page
-    assert problems == []  # a CSP violation (inline style, script) shows up here
-
 
 def test_timeline_bar_opens_that_days_results(site, artifacts: Path):
     site.goto(site.base + "/search?q=Ishiba")
