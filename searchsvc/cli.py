@@ -326,17 +326,11 @@ def serve_command(index_dir: Path | None, bind: str | None, workers: int | None)
     settings = load_settings(index=index_dir, bind=bind, workers=workers)
     # The workers read the index folder from the environment (create_app loads the settings).
     os.environ["SEARCHSVC_INDEX"] = str(settings.index.resolve())
-    argv = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "python:searchsvc.gunicorn_conf",
-        "--bind",
-        settings.bind,
-        "--workers",
-        str(settings.workers),
-        "searchsvc:create_app()",
-    ]
     sys.stdout.flush()
-    os.execv(sys.executable, argv)
+    os.execv(sys.executable, gunicorn_command(settings.bind, settings.workers))
+
+
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """The one way this project starts gunicorn (the live-server tests run the same command)."""
+    return [sys.executable, "-m", "gunicorn", "--config", "python:searchsvc.gunicorn_conf",
+            "--bind", bind, "--workers", str(workers), "searchsvc:create_app()"]  # fmt: skip

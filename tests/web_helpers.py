@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from searchsvc.cli import gunicorn_command
+
 ROOT = Path(__file__).resolve().parents[1]
 READY_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 15.0
@@ -86,18 +88,7 @@ class LiveServer:
         self.socket.listen(128)
         fd = self.socket.fileno()
         env = dict(os.environ, SEARCHSVC_INDEX=str(self.index), SEARCHSVC_SEEDS=str(self.seeds))
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:searchsvc.gunicorn_conf",
-            "--bind",
-            f"fd://{fd}",
-            "--workers",
-            str(self.workers),
-            "searchsvc:create_app()",
-        ]
+        command = gunicorn_command(f"fd://{fd}", self.workers)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, pass_fds=(fd,), stdout=self.log, stderr=subprocess.STDOUT
