@@ -21,8 +21,8 @@ BENCHMARK = REPO / "benchmarks" / "extraction.py"
 
 # Reached on the AEB pages: F1 0.9727, P 0.9659, R 0.9795, 0 empty. The floors leave 0.005 of
 # slack for library version drift; raising the figure means raising these with it.
-MIN_F1 = 0.967
-MIN_PRECISION = 0.960
+MIN_F1 = 0.9677  # reached 0.9727 - 0.005
+MIN_PRECISION = 0.9609  # reached 0.9659 - 0.005
 MAX_EMPTY = 2
 
 
