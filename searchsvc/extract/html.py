@@ -182,6 +182,8 @@ def _without_table_rules(text: str) -> tuple[str, ...]:
 
 def _summary_paragraphs(summary_html: str) -> list[str]:
     soup = BeautifulSoup(summary_html, "lxml")
+    for caption in soup.find_all("figcaption"):
+        caption.decompose()
     return [block.text for block in flatten_blocks(soup.body or soup)]
 
 

@@ -32,6 +32,7 @@ DROP_TAGS: frozenset[str] = frozenset(
         "header",
         "menu",
         "dialog",
+        "figcaption",  # captions are kept apart (Article.caption), never as body text
         "head",
         "link",
         "meta",
