@@ -211,3 +211,44 @@ def test_published_datetime_is_timezone_aware_when_given():
     )
     [article] = extract_html(page, "tz.html")
     assert article.published.utcoffset() == timedelta(hours=9)
+
+
+def _story_page(before: str, after: str, title: str = "Harbour bridge reopens") -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of the bridge story, long enough to read as real prose.</p>"
+        for n in range(6)
+    )
+    return (
+        f'<html><head><meta property="og:title" content="{title}"></head><body><article>'
+        f"{before}{paragraphs}{after}</article></body></html>"
+    ).encode()
+
+
+def test_figure_captions_are_kept_apart_from_the_body():
+    figure = "<figure><img src='b.jpg'><figcaption>The bridge at dawn (Image: Agency)</figcaption>"
+    [article] = extract_html(_story_page(figure + "</figure>", ""), "caption.html")
+    assert article.caption == "The bridge at dawn (Image: Agency)"
+    assert "bridge at dawn" not in article.text
+
+
+def test_repeated_headline_and_timestamp_are_trimmed_from_the_head():
+    head = "<p>Harbour bridge reopens</p><p>Tuesday, 3 March 2020 at 10:15</p>"
+    [article] = extract_html(_story_page(head, ""), "head.html")
+    assert article.body[0].startswith("Paragraph 0")
+
+
+def test_cross_links_and_contact_foot_are_trimmed():
+    middle_link = "<p>Read more: Ferry operator cuts its winter timetable</p>"
+    foot = (
+        "<p>Write to the reporter at reporter@example.com</p>"
+        "<p>Follow us on Twitter and Facebook for more local news.</p>"
+    )
+    [article] = extract_html(_story_page(middle_link, foot), "foot.html")
+    assert article.body[0].startswith("Paragraph 0")
+    assert article.body[-1].startswith("Paragraph 5")
+
+
+def test_an_e_mail_address_inside_the_story_is_kept():
+    inside = "<p>Tips reached the desk at tips@example.com before the bridge reopened.</p>"
+    [article] = extract_html(_story_page(inside, ""), "inside.html")
+    assert "tips@example.com" in article.text

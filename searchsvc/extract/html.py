@@ -2,7 +2,8 @@
 
 The flow: bytes → text (charsets that lie are common) → BeautifulSoup tree → metadata from meta
 tags and JSON-LD → candidate bodies (our own DOM scoring, and trafilatura / readability when
-installed) → the candidate `html_scoring.choose_body` trusts most → one Article. Pages nested
+installed) → the candidate `html_scoring.choose_body` trusts most → its edges trimmed of the
+chrome all extractors keep (`html_trim`) → one Article. Pages nested
 too deeply for a tree fall back to flat text so that they still index.
 """
 
@@ -39,6 +40,7 @@ from searchsvc.extract.html_scoring import (
     flatten_blocks,
     split_paragraphs,
 )
+from searchsvc.extract.html_trim import trim_body
 
 try:  # optional extractors: each installed one adds a candidate body
     import trafilatura
@@ -131,7 +133,7 @@ def _extract_tree(text: str, source_file: str) -> Article:
     candidates.extend(_library_candidates(text))
     if metadata.ld_body:
         candidates.append(Candidate("jsonld", split_paragraphs(metadata.ld_body)))
-    body = choose_body(candidates)
+    body = trim_body(choose_body(candidates), metadata.title)
     return Article(
         title=metadata.title,
         body=body,

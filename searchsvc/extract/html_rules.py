@@ -288,3 +288,36 @@ TZ_OFFSETS_HOURS: dict[str, float] = {
     "AEST": 10,
     "AEDT": 11,
 }
+
+# Lines that only stamp the story (a date with a time, a numeric date with a byline, an update
+# note); `html_trim` drops them at the head and foot of a body when they are short.
+TIMESTAMP_LINES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\b(?:1[89]|20)\d\d\b.{0,40}\b\d{1,2}:\d{2}\b",  # "… 2018 às 0:13", "2019 - 11:28 AMT"
+        r"^\s*\d{1,2}[/.-]\d{1,2}[/.-](?:1[89]|20)\d\d\b",  # "05/10/2018 - Published by: …"
+        r"^(?:updated|published|posted)\b.{0,30}\d{1,2}:\d{2}",  # "Updated at 1:23 p.m."
+    )
+)
+
+# A paragraph that only points at another story: "Read more: <headline>", "[Related: …]".
+CROSS_LINK_LINES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"^[\[(]?\s*(?:related|read more|read also|also read|see more|see also|more)"
+        r"\s*:\s*\S.{0,160}$",
+    )
+)
+
+# The foot of a story: how to reach the reporter, follow the outlet, or get its newsletter.
+# Only the trailing run of matching paragraphs is dropped (`html_trim`).
+FOOT_LINES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"^.{0,200}\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b.{0,200}$",  # a reporter's e-mail address
+        r"^(?:follow|like)\b.{0,120}\b(?:twitter|facebook|instagram|youtube|linkedin)\b.{0,80}$",
+        r"^follow\b.{0,120}(?:@\w|https?://).{0,80}$",
+        r"^.{0,120}\b(?:newsletters?|inbox)\b.{0,120}$",
+        r"^(?:sign up|subscribe)\b.{0,200}$",
+    )
+)
