@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import heapq
-import html
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import islice
+from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -16,19 +16,14 @@ from whoosh.collectors import (
     TimeLimitCollector,
     TopCollector,
 )
-from whoosh.highlight import (
-    BasicFragmentScorer,
-    ContextFragmenter,
-    Formatter,
-    Highlighter,
-    get_text,
-)
+from whoosh.matching import Matcher, NullMatcherClass, WrappingMatcher
 from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
 from searchsvc.analysis import english_analyzer, fold, plain_analyzer
 from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
+from searchsvc.postings import PostingsCache, evaluate, keep_only, top
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
 from searchsvc.ranking import (
     DEFAULT_RANKING,
@@ -40,6 +35,7 @@ from searchsvc.ranking import (
 )
 from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS, story_from_stored
 from searchsvc.searcher import OpenIndex
+from searchsvc.snippets import snippet
 from searchsvc.spelling import Speller
 
 SORTS = ("relevance", "newest", "oldest")
@@ -133,25 +129,6 @@ class Compiled:
     warnings: list[str] = field(default_factory=list)
 
 
-class MarkFormatter(Formatter):
-    """Escapes every character of the passage and wraps matched words in <mark>."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text, quote=False)
-
-    def format_token(self, text: str, token, replace: bool = False) -> str:
-        return "<mark>" + html.escape(get_text(text, token, replace), quote=False) + "</mark>"
-
-    def format_fragment(self, fragment, replace: bool = False) -> str:
-        """Mark a passage cut out of the middle of the body with ellipses at the cut ends."""
-        body = super().format_fragment(fragment, replace).strip()
-        lead = "… " if fragment.startchar > 0 else ""
-        tail = " …" if fragment.endchar < len(fragment.text) else ""
-        return f"{lead}{body}{tail}"
-
-
 class QueryCompiler:
     """Syntax tree → Whoosh query, with the same analyzers the index was built with."""
 
@@ -243,6 +220,35 @@ class QueryCompiler:
         if not per_field:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+
+class Unscored(wq.WrappingQuery):
+    """Matches what its child matches, adding nothing to the score.
+
+    Whoosh's ConstantScoreQuery(child, 0.0) keeps the child's own scores (1.0 per date range
+    match) when the matchers walk the postings, which the filtered searches did.
+    """
+
+    def _rewrap(self, child: wq.Query) -> Unscored:
+        return Unscored(child)
+
+    def matcher(self, searcher: Searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's
+        inner = self.child.matcher(searcher, context)
+        return inner if isinstance(inner, NullMatcherClass) else _ZeroScore(inner)
+
+
+class _ZeroScore(WrappingMatcher):
+    def _replacement(self, newchild: Matcher) -> _ZeroScore:
+        return _ZeroScore(newchild)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return 0.0
+
+    def score(self) -> float:
+        return 0.0
 
 
 def filter_query(request: SearchRequest) -> wq.Query | None:
@@ -340,14 +346,18 @@ def run(
     weighting: scoring.WeightingModel = WEIGHTING,
 ) -> Outcome:
     searcher = opened.searcher
+    main = q
     filt = filter_query(request)
     if filt is not None:
         # Filters narrow the matches without adding to the score. Whoosh 2.7.4's Require returns
         # the complement of the filter, so a zero-scored AND is used instead.
-        scoreless = wq.ConstantScoreQuery(filt, 0.0)
+        scoreless = Unscored(filt)
         q = scoreless if isinstance(q, wq.Every) else wq.And([q, scoreless])
     limit = request.page * request.per_page
     searcher.weighting = weighting
+    fast = None if request.collapse else fast_outcome(opened, main, q, request, limit, weighting)
+    if fast is not None:
+        return fast
     # The exact total and the facets come from one unscored pass over every match; only the
     # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
     deadline = time.monotonic() + time_limit_s if time_limit_s else None
@@ -380,6 +390,100 @@ def run(
     for n, hit in zip(shown, hits, strict=True):
         hit.cluster = collapse.describe(results.docnum(n), every)
     return Outcome(total, hits, facets, timed_out, clusters)
+
+
+def fast_outcome(  # noqa: PLR0913 - the parts of one search
+    opened: OpenIndex,
+    main: wq.Query,
+    q: wq.Query,
+    request: SearchRequest,
+    limit: int,
+    weighting: scoring.WeightingModel,
+) -> Outcome | None:
+    """The search answered from cached postings (postings.py), or None for the matcher path.
+
+    `main` is the query without the request's filters, which are applied here as predicates on
+    the generation's columns; `q` (with them) is kept on the results for highlighting.
+    """
+    cache = opened.cache.get("postings")
+    if cache is None:
+        cache = opened.cache["postings"] = PostingsCache(opened.searcher)
+    scores = evaluate(cache, main, weighting)
+    if scores is None:
+        return None
+    allowed = filter_predicate(opened, request)
+    if allowed is not None:
+        scores = keep_only(scores, allowed)
+    if request.sort == "relevance":
+        ranked = top(scores, limit)
+    else:
+        keys = global_column(opened, "newest" if request.sort == "newest" else "oldest", False)
+        pick = heapq.nlargest if request.sort == "newest" else heapq.nsmallest
+        ranked = pick(limit, ((keys[d], d) for d in sorted(scores)))
+    results = Results(opened.searcher, q, ranked)
+    start = (request.page - 1) * request.per_page
+    shown = range(start, min(limit, results.scored_length()))
+    attach_matched_terms(results, [results.docnum(n) for n in shown])
+    hits = [make_hit(results, n, request.explain) for n in shown]
+    facets = facet_counts(count_facets_of(opened, list(scores)))
+    return Outcome(len(scores), hits, facets, False)
+
+
+def filter_predicate(opened: OpenIndex, request: SearchRequest):  # noqa: ANN201
+    """The request's outlet/category/date filters as one test on a document number."""
+    tests = []
+    if request.outlet:
+        outlets, outlet = global_column(opened, "outlet", True), request.outlet
+        tests.append(lambda d: outlets[d] == outlet)
+    if request.category:
+        categories, category = global_column(opened, "category", True), request.category
+        tests.append(lambda d: categories[d] == category)
+    if request.date_from or request.date_to:
+        days = global_days(opened)
+        low = int(request.date_from.strftime("%Y%m%d")) if request.date_from else 0
+        high = int(request.date_to.strftime("%Y%m%d")) if request.date_to else 99_999_999
+        tests.append(lambda d: days[d] is not None and low <= days[d] <= high)
+    if not tests:
+        return None
+    return tests[0] if len(tests) == 1 else lambda d: all(t(d) for t in tests)
+
+
+def global_column(opened: OpenIndex, name: str, translate: bool) -> list:
+    """A column over the whole generation (segments end to end), indexed by global docnum."""
+    key = ("global-column", name, translate)
+    values = opened.cache.get(key)
+    if values is None:
+        values = []
+        for subsearcher, offset in opened.searcher.leaf_searchers():
+            assert offset == len(values)
+            values.extend(column_values(opened, subsearcher, name, translate))
+        opened.cache[key] = values
+    return values
+
+
+def global_days(opened: OpenIndex) -> list[int | None]:
+    """Each story's printed day as YYYYMMDD (the `day` field's value), from the day_label column."""
+    values = opened.cache.get("global-days")
+    if values is None:
+        labels = global_column(opened, "day_label", True)
+        values = [int(v.lstrip("~").replace("-", "")) if v else None for v in labels]
+        opened.cache["global-days"] = values
+    return values
+
+
+def count_facets_of(opened: OpenIndex, docnums: list[int]) -> dict[str, Counter]:
+    """count_facets for global document numbers."""
+    groups: dict[str, Counter] = {}
+    for name in FACETS:
+        if name not in opened.searcher.schema:
+            continue
+        if not docnums:
+            groups[name] = Counter()
+            continue
+        values = global_column(opened, name, True)
+        picked = itemgetter(*docnums)(values)
+        groups[name] = Counter(picked if len(docnums) > 1 else (picked,))
+    return groups
 
 
 Matched = list[tuple[Searcher, int, list[int]]]  # (segment searcher, docnum offset, local docnums)
@@ -519,39 +623,3 @@ def make_hit(results, n: int, explain: bool = False) -> Hit:
         ),
         explain=score_parts(hit) if explain else None,
     )
-
-
-class EarliestBestScorer(BasicFragmentScorer):
-    """Whoosh's passage score, with ties going to the earlier passage.
-
-    Whoosh breaks ties between equally good passages by object address, so the same search
-    could show a different snippet on every reload; the tiny bonus makes the choice stable.
-    """
-
-    def __call__(self, fragment) -> float:
-        return super().__call__(fragment) + 1e-6 / (1 + fragment.startchar)
-
-
-_HIGHLIGHTER = Highlighter(
-    fragmenter=ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80, charlimit=None),
-    formatter=MarkFormatter(),
-    scorer=EarliestBestScorer(),
-)
-
-
-def snippet(hit, body: str, caption: str | None) -> str:
-    """The best passage of the whole body with matches marked; the opening lines if none match."""
-    if hit.results.has_matched_terms():
-        for field_name, text in (("body", body), ("caption", caption or "")):
-            if text and any(f == field_name for f, _ in hit.matched_terms()):
-                marked = _HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1)
-                if marked:
-                    return marked
-    return html.escape(_leading(body), quote=False)
-
-
-def _leading(text: str) -> str:
-    if len(text) <= SNIPPET_CHARS:
-        return text
-    cut = text.rfind(" ", 0, SNIPPET_CHARS)
-    return text[: cut if cut > 0 else SNIPPET_CHARS] + " …"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 from whoosh.collectors import TermsCollector, TopCollector
 
 from searchsvc import indexer
+from searchsvc import search as search_module
 from searchsvc.analysis import english_analyzer, english_pipeline
 from searchsvc.dedup import _fold_for_identity
 from searchsvc.extract.article import normalise_for_identity
+from searchsvc.postings import PostingsCache, evaluate
 from searchsvc.query import parse
-from searchsvc.search import QueryCompiler, SearchRequest, search
+from searchsvc.search import WEIGHTING, QueryCompiler, SearchRequest, filter_query, search
 from searchsvc.searcher import IndexHandle
 
 QUERIES = [
@@ -111,3 +114,36 @@ def test_incremental_build_answers_like_a_full_build(seeds_copy, tmp_path):
         assert indexer.built_from(opened.generation)[0]
         handle.close()
     assert answers[0] == answers[1]
+
+
+FAST_REQUESTS = [
+    SearchRequest(q="korea"),
+    SearchRequest(q="ishiba summit"),
+    SearchRequest(q="lee OR ishiba"),
+    SearchRequest(q="japan -korea"),
+    SearchRequest(q="abduct*"),
+    SearchRequest(q="korea", per_page=3, page=2),
+    SearchRequest(q="japan", sort="newest"),
+    SearchRequest(q="japan", sort="oldest"),
+    SearchRequest(q="japan", date_from=date(2025, 6, 9), date_to=date(2025, 6, 30)),
+]
+
+
+@pytest.mark.parametrize("request_", FAST_REQUESTS, ids=lambda r: f"{r.q}-{r.sort}-{r.page}")
+def test_postings_path_equals_the_matcher_path(opened, request_, monkeypatch):
+    """Cached-postings answers (postings.py) against Whoosh's matchers scoring every match."""
+    fast = search(opened, request_.validate())
+    main = compiled(opened, request_.q)
+    assert evaluate(PostingsCache(opened.searcher), main, WEIGHTING) is not None
+    monkeypatch.setattr(search_module, "fast_outcome", lambda *args, **kwargs: None)
+    slow = search(opened, request_.validate())
+    assert (fast.total, fast.facets) == (slow.total, slow.facets)
+    if request_.sort == "relevance":  # the matcher path's top N is checked above against all
+        opened.searcher.weighting = WEIGHTING
+        every = opened.searcher.search(main, filter=filter_query(request_), limit=None)
+        best = sorted(((h.score, h.docnum) for h in every), key=lambda sd: (-sd[0], sd[1]))
+        shown = best[(request_.page - 1) * request_.per_page :][: request_.per_page]
+        expected = [(opened.searcher.stored_fields(d)["id"], round(s, 4)) for s, d in shown]
+        assert [(h.id, h.score) for h in fast.hits] == expected
+    else:
+        assert [(h.id, h.snippet) for h in fast.hits] == [(h.id, h.snippet) for h in slow.hits]
