@@ -273,6 +273,36 @@ class EnglishAnalyzer(Analyzer):
                 yield t
             shift += word_shift
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term's positions, as Whoosh's Positions format collects them from
+        `self(value, positions=True, mode="index")`, without a Token per term: indexing runs this
+        over every story's body, title and caption (segments.py)."""
+        expansions = _EXPANSIONS
+        if len(expansions) > _EXPANSIONS_MAX:
+            expansions.clear()
+        found: dict[str, list[int]] = {}
+        renumbered = -1  # StopFilter's running position
+        shift = 0  # hyphen and CJK splits push later positions along
+        for raw_pos, word in enumerate(TOKEN_PATTERN.findall(value)):
+            key = (word, True)
+            try:
+                expansion = expansions[key]
+            except KeyError:
+                expansion = expansions[key] = _expand(word, True)
+            if expansion is None or expansion[0]:
+                continue  # nothing left of it, or a stop word (removed, shifts nothing)
+            _, units, word_shift = expansion
+            renumbered = raw_pos if renumbered < 0 else renumbered + 1
+            pos = renumbered + shift
+            for text, offset, _, _ in units:
+                held = found.get(text)
+                if held is None:
+                    found[text] = [pos + offset]
+                else:
+                    held.append(pos + offset)
+            shift += word_shift
+        return found
+
 
 def plain_analyzer() -> Analyzer:
     """Names and labels (outlet, category): folded, never stemmed."""

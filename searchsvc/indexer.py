@@ -25,6 +25,7 @@ from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article, article_from_dict, article_to_dict
 from searchsvc.schema import build_schema, story_document, story_record
+from searchsvc.segments import FastSegmentWriter, commit_with, write_segments
 
 CACHE = "extract-cache.json"
 VOCAB = "vocab.json"
@@ -230,14 +231,25 @@ def write_generation(
         ix = whoosh_index.create_in(str(target), build_schema())
         to_delete, to_add = [], stories
     procs = 2 if len(to_add) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 else 1
-    kwargs = {"procs": procs, "limitmb": 256, "multisegment": True} if procs > 1 else {}
-    with ix.writer(**kwargs) as writer:
+    writer = FastSegmentWriter(ix)
+    try:
         for story_id in to_delete:
             writer.delete_by_term("id", story_id)
-        for done, story in enumerate(to_add, 1):
-            writer.add_document(**story_document(story))
-            if progress and (done % 200 == 0 or done == len(to_add)):
-                progress("index", done, len(to_add))
+        if procs > 1:
+            segments = write_segments(ix, to_add, story_document, procs)
+            if progress:
+                progress("index", len(to_add), len(to_add))
+            commit_with(writer, segments)
+        else:
+            for done, story in enumerate(to_add, 1):
+                writer.add_document(**story_document(story))
+                if progress and (done % 200 == 0 or done == len(to_add)):
+                    progress("index", done, len(to_add))
+            writer.commit()
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
     ix.close()
     summary.added, summary.deleted = len(to_add), len(to_delete)
     return fingerprints

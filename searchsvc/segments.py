@@ -1,0 +1,263 @@
+"""A faster Whoosh segment writer producing the same segment files, and parallel segment writing.
+
+Whoosh's SegmentWriter spends most of a build outside the analyzer: a Token per word run through
+the Positions format, one 5-tuple per posting pushed into an external-sort pool (pickled to disk
+runs past `limitmb`, then heap-merged), and one length-column read per posting while writing.
+FastSegmentWriter keeps each term's postings in memory (a segment's postings are a few hundred MB
+at most, see MAX_POSTINGS), takes term positions straight from EnglishAnalyzer, and remembers
+each document's field lengths as they are written. What reaches the codec is the same calls, in
+the same order, with the same values, so the files are the same.
+
+write_segments() forks workers that each write contiguous slices of the stories as segments of
+their own: no pickled documents, and docnums follow the stories' order in every run.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import traceback
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from whoosh.formats import Positions
+from whoosh.index import Index
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+# Postings per segment before a worker starts another: bounds a worker's memory (about 60 bytes
+# a posting) at some 300 MB; 100k news stories make about 17M postings.
+MAX_POSTINGS = 5_000_000
+
+Document = dict[str, Any]
+
+
+class MemoryPool:
+    """Postings grouped by (field, term) as they arrive (docnums ascend within a segment)."""
+
+    def __init__(self) -> None:
+        self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self.fieldnames: set[str] = set()
+        self.count = 0
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Whoosh's pool interface (merged segments' postings arrive through it)."""
+        fieldname, btext, docnum, weight, value = item
+        self.add_posting(fieldname, btext, docnum, weight, value)
+
+    def add_posting(
+        self, fieldname: str, btext: bytes, docnum: int, weight: float, value: bytes | None
+    ) -> None:
+        held = self.terms.get((fieldname, btext))
+        if held is None:
+            self.fieldnames.add(fieldname)
+            held = self.terms[(fieldname, btext)] = (array("I"), array("d"), [])
+        held[0].append(docnum)
+        held[1].append(weight)
+        held[2].append(value)
+        self.count += 1
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        """Whoosh's order: field, term, docnum (merged segments may add out of docnum order)."""
+        for key in sorted(self.terms):
+            docnums, weights, values = self.terms[key]
+            rows = zip(docnums, weights, values, strict=True)
+            if any(a > b for a, b in zip(docnums, docnums[1:], strict=False)):
+                rows = iter(sorted(rows, key=lambda row: row[0]))
+            for docnum, weight, value in rows:
+                yield key[0], key[1], docnum, weight, value
+
+    def save(self) -> None:
+        """Nothing to spill: kept for Whoosh callers."""
+
+    def cleanup(self) -> None:
+        self.terms.clear()
+
+
+class _Lengths:
+    """doc_field_length as Whoosh's per-document reader answers it, from what was written."""
+
+    def __init__(self, by_field: dict[str, dict[int, int]]) -> None:
+        self.by_field = by_field
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        lengths = self.by_field.get(fieldname)
+        if lengths is None:
+            return default
+        length = lengths.get(docnum, 0)
+        byte = length_to_byte(length) if length else 0
+        return byte_to_length(byte) if byte else None
+
+
+class FastSegmentWriter(SegmentWriter):
+    """SegmentWriter with the in-memory pool and the analyzer's term_positions fast path."""
+
+    def __init__(self, ix: Index, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool = MemoryPool()
+        self._lengths: dict[str, dict[int, int]] = {}
+        self._own_lengths = True  # False once another segment's documents are merged in
+
+    def add_reader(self, reader: Any) -> None:
+        self._own_lengths = False
+        super().add_reader(reader)
+
+    def add_document(self, **fields: Any) -> None:
+        """SegmentWriter.add_document for documents without boosts, vectors or spelling fields
+        (this project's schema has none: checked, falling back to Whoosh's own otherwise)."""
+        if any(name.startswith("_") for name in fields):
+            self._own_lengths = False
+            super().add_document(**fields)
+            return
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        add_posting = self.pool.add_posting
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            if field.separate_spelling() or field.vector:
+                raise NotImplementedError(f"{fieldname}: spelling or vector fields")
+            length = 0
+            if field.indexed:
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in self._index(field, value):
+                    if scorable:
+                        length += freq
+                    add_posting(fieldname, tbytes, docnum, weight, vbytes)
+            if length:
+                self._lengths.setdefault(fieldname, {})[docnum] = length
+            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _index(self, field: Any, value: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """field.index(value) (weights times the field boost of 1.0: no document boosts here)."""
+        term_positions = getattr(field.analyzer, "term_positions", None)
+        fmt = field.format
+        if term_positions is None or type(fmt) is not Positions or not isinstance(value, str):
+            yield from field.index(value)
+            return
+        boost, encode = fmt.field_boost, fmt.encode
+        # One bytes object per posting, never shared: pickle would write a shared one as a back
+        # reference, and the postings file would no longer be byte-identical to Whoosh's.
+        for text, positions in term_positions(value).items():
+            freq = len(positions)
+            yield text.encode("utf-8"), freq, float(freq) * boost, encode(positions)
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        if not self._own_lengths:
+            super_pdr = self.per_document_reader() if self.codec.length_stats else None
+            lengths: Any = super_pdr
+        else:
+            super_pdr = None
+            lengths = _Lengths(self._lengths) if self.codec.length_stats else None
+        try:
+            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        finally:
+            self.fieldwriter.close()
+            if super_pdr is not None:
+                super_pdr.close()
+
+
+def write_slice(ix: Index, documents: Iterator[Document]) -> list[Any]:
+    """Segments (unlocked, not yet in the index's table of contents) holding `documents`."""
+    segments = []
+    writer = None
+    for document in documents:
+        if writer is None:
+            writer = FastSegmentWriter(ix, _lk=False)
+        writer.add_document(**document)
+        if writer.pool.count >= MAX_POSTINGS:
+            segments.append(writer._finalize_segment())
+            writer = None
+    if writer is not None:
+        segments.append(writer._finalize_segment())
+    # The temp folder is shared with the other workers: the committing writer removes it.
+    return segments
+
+
+def write_segments(
+    ix: Index,
+    items: Sequence[Any],
+    to_document: Callable[[Any], Document],
+    procs: int,
+) -> list[Any]:
+    """Segments for `items`, in order, written by `procs` forked workers over contiguous slices."""
+    if procs <= 1 or len(items) < 2:
+        return write_slice(ix, map(to_document, items))
+    context = multiprocessing.get_context("fork")
+    size = -(-len(items) // procs)
+    slices = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    gc.collect()
+    gc.freeze()  # the workers share the stories; the collector would copy every page it visits
+    workers = []
+    try:
+        for start, stop in slices:
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker, args=(writer, ix, items, start, stop, to_document), daemon=True
+            )
+            process.start()
+            writer.close()
+            workers.append((process, reader))
+        segments: list[Any] = []
+        for _process, reader in workers:
+            ok, payload = pickle.loads(reader.recv_bytes())
+            if not ok:
+                raise RuntimeError(f"segment writer failed:\n{payload}")
+            segments.extend(payload)
+        return segments
+    finally:
+        for process, reader in workers:
+            reader.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        gc.unfreeze()
+
+
+def _worker(
+    pipe: Any,
+    ix: Index,
+    items: Sequence[Any],
+    start: int,
+    stop: int,
+    to_document: Callable[[Any], Document],
+) -> None:
+    try:
+        result: tuple[bool, Any] = (
+            True,
+            write_slice(ix, (to_document(items[i]) for i in range(start, stop))),
+        )
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        result = (False, traceback.format_exc())
+    pipe.send_bytes(pickle.dumps(result))
+    pipe.close()
+    os._exit(0)
+
+
+def commit_with(writer: SegmentWriter, segments: list[Any]) -> None:
+    """Commit `writer` (its deletions, its merges of small segments, its own documents) with
+    `segments` from write_segments() appended, as Whoosh's MpWriter does with its workers'."""
+    final = writer._merge_segments(None, None, None) + segments
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
