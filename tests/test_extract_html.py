@@ -9,6 +9,7 @@ import pytest
 
 from searchsvc.extract import html as html_extract
 from searchsvc.extract.html import decode_html, extract_html, parse_published
+from searchsvc.extract.html_vote import keep_agreed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 
@@ -252,3 +253,22 @@ def test_an_e_mail_address_inside_the_story_is_kept():
     inside = "<p>Tips reached the desk at tips@example.com before the bridge reopened.</p>"
     [article] = extract_html(_story_page(inside, ""), "inside.html")
     assert "tips@example.com" in article.text
+
+
+def test_paragraph_only_one_extractor_kept_is_outvoted():
+    story = ("First story paragraph.", "Second story paragraph.")
+    chosen = (*story, "You may also like: ten other stories")
+    voters = [chosen, story, story, (*story, "Comments (3)")]
+    assert keep_agreed(chosen, voters) == story
+
+
+def test_voting_ignores_spacing_and_needs_enough_voters():
+    chosen = ("東京の桜 が 満開", "Promo box")
+    assert keep_agreed(chosen, [chosen, ("東京の桜が満開",), ("東京の桜が満開",)]) == chosen
+    voters = [chosen, ("東京の桜が満開",), ("東京の桜が満開",), ("東京の 桜が満開",)]
+    assert keep_agreed(chosen, voters) == ("東京の桜 が 満開",)
+
+
+def test_voting_never_empties_the_body():
+    chosen = ("Only this extractor found text.",)
+    assert keep_agreed(chosen, [chosen, ("a",), ("b",), ("c",)]) == chosen

@@ -9,6 +9,7 @@ too deeply for a tree fall back to flat text so that they still index.
 
 from __future__ import annotations
 
+import functools
 import html as html_entities
 import json
 import re
@@ -50,6 +51,10 @@ try:
     from readability import Document as ReadabilityDocument
 except ImportError:  # pragma: no cover - depends on the environment
     ReadabilityDocument = None
+try:
+    import justext
+except ImportError:  # pragma: no cover - depends on the environment
+    justext = None
 
 __all__ = ["extract_html", "decode_html", "parse_published", "PageMetadata", "read_metadata"]
 
@@ -133,7 +138,7 @@ def _extract_tree(text: str, source_file: str) -> Article:
     candidates.extend(_library_candidates(text))
     if metadata.ld_body:
         candidates.append(Candidate("jsonld", split_paragraphs(metadata.ld_body)))
-    body = trim_body(choose_body(candidates), metadata.title)
+    body = trim_body(choose_body(candidates, _library_voters(text)), metadata.title)
     return Article(
         title=metadata.title,
         body=body,
@@ -174,6 +179,38 @@ def _library_candidates(text: str) -> list[Candidate]:
         if summary.strip():
             found.append(Candidate("readability", tuple(_summary_paragraphs(summary))))
     return found
+
+
+# trafilatura's other settings: each keeps a different margin around the story, so they vote on
+# paragraphs; they are too alike to the main trafilatura candidate to be chosen among.
+_TRAFILATURA_VOTERS: tuple[dict[str, bool], ...] = ({}, {"favor_recall": True})
+
+
+def _library_voters(text: str) -> list[Candidate]:
+    """Extra opinions for paragraph voting: trafilatura's other settings and jusText."""
+    found = []
+    if trafilatura is not None:
+        for settings in _TRAFILATURA_VOTERS:
+            extracted = trafilatura.extract(text, include_comments=False, **settings)
+            if extracted:
+                found.append(Candidate("trafilatura-vote", _without_table_rules(extracted)))
+    if justext is not None:
+        found.append(Candidate("justext", _justext_paragraphs(text)))
+    return found
+
+
+def _justext_paragraphs(text: str) -> tuple[str, ...]:
+    """jusText's good paragraphs, judged with every language's stop words (pages are mixed)."""
+    try:
+        paragraphs = justext.justext(text.encode("utf-8"), _all_stoplists(), encoding="utf-8")
+    except Exception:  # noqa: BLE001 - jusText raises bare errors on odd markup; one vote less
+        return ()
+    return tuple(" ".join(p.text.split()) for p in paragraphs if not p.is_boilerplate)
+
+
+@functools.cache
+def _all_stoplists() -> frozenset[str]:
+    return frozenset().union(*(justext.get_stoplist(name) for name in justext.get_stoplists()))
 
 
 def _without_table_rules(text: str) -> tuple[str, ...]:

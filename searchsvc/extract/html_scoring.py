@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -23,6 +24,7 @@ from searchsvc.extract.html_rules import (
     DROP_TAGS,
     SILENT_TAGS,
 )
+from searchsvc.extract.html_vote import keep_agreed
 
 _TOKEN_SPLIT = re.compile(r"[\s]+")
 _WORD_PARTS = re.compile(r"[-_]+")
@@ -288,13 +290,15 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     return tuple(piece for piece in pieces if piece)
 
 
-def choose_body(candidates: list[Candidate]) -> tuple[str, ...]:
+def choose_body(candidates: list[Candidate], voters: Sequence[Candidate] = ()) -> tuple[str, ...]:
     """Pick the body most likely to be the story from several extractors' candidates.
 
     Extractors fail in different ways (one keeps a comment thread, another loses the second
     half of the story), so the candidate that agrees most with all the others is the one whose
-    errors are shared by nobody else. JSON-LD `articleBody` is often a teaser, so it is used
-    only when the page's markup gives much less text than it.
+    errors are shared by nobody else. Its paragraphs then face a vote of every candidate and of
+    `voters` (extra opinions too alike to choose among, such as one library's other settings),
+    which drops what only a minority kept. JSON-LD `articleBody` is often a teaser, so it is
+    used only when the page's markup gives much less text than it.
     """
     usable = [c for c in candidates if c.paragraphs and c.source != "jsonld"]
     usable.sort(key=lambda c: _preference(c.source))
@@ -304,7 +308,8 @@ def choose_body(candidates: list[Candidate]) -> tuple[str, ...]:
         return ld.paragraphs
     if chosen is None:
         return ()
-    return _best_split(chosen, usable).paragraphs
+    ballots = [c.paragraphs for c in [*usable, *voters] if c.paragraphs]
+    return keep_agreed(_best_split(chosen, usable).paragraphs, ballots)
 
 
 def _best_split(chosen: Candidate, candidates: list[Candidate]) -> Candidate:
