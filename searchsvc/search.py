@@ -423,10 +423,42 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
     results = Results(opened.searcher, q, ranked)
     start = (request.page - 1) * request.per_page
     shown = range(start, min(limit, results.scored_length()))
-    attach_matched_terms(results, [results.docnum(n) for n in shown])
+    attach_cached_terms(results, [results.docnum(n) for n in shown], cache, main, weighting)
     hits = [make_hit(results, n, request.explain) for n in shown]
     facets = facet_counts(count_facets_of(opened, list(scores)))
     return Outcome(len(scores), hits, facets, False)
+
+
+def attach_cached_terms(
+    results: Results,
+    docnums: list[int],
+    cache: PostingsCache,
+    main: wq.Query,
+    weighting: scoring.WeightingModel,
+) -> None:
+    """attach_matched_terms from the cached postings: each shown hit's matching query terms
+    (those outside an exclusion), without moving the query's matchers to it again."""
+    docterms: dict[int, list] = {}
+    termdocs: dict[tuple, list[int]] = {}
+    for leaf in wanted_terms(main):
+        term = (leaf.fieldname, leaf.text.encode("utf-8"))
+        holding = cache.term(leaf.fieldname, leaf.text, weighting, leaf.boost)
+        for docnum in docnums:
+            if docnum in holding and term not in docterms.get(docnum, ()):
+                termdocs.setdefault(term, []).append(docnum)
+                docterms.setdefault(docnum, []).append(term)
+    results.docterms, results.termdocs = docterms, termdocs
+
+
+def wanted_terms(q: wq.Query) -> list[wq.Term]:
+    """The Term leaves of a query postings.evaluate answers, leaving out excluded ones."""
+    if isinstance(q, wq.Term):
+        return [q]
+    if isinstance(q, wq.AndNot):
+        return wanted_terms(q.a)
+    if isinstance(q, wq.Or | wq.And):
+        return [leaf for sub in q.subqueries for leaf in wanted_terms(sub)]
+    return []
 
 
 def filter_predicate(opened: OpenIndex, request: SearchRequest):  # noqa: ANN201
