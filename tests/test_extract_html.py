@@ -272,3 +272,9 @@ def test_voting_ignores_spacing_and_needs_enough_voters():
 def test_voting_never_empties_the_body():
     chosen = ("Only this extractor found text.",)
     assert keep_agreed(chosen, [chosen, ("a",), ("b",), ("c",)]) == chosen
+
+
+def test_a_story_ending_that_mentions_a_newsletter_is_kept():
+    foot = "<p>The council's own newsletter first reported the closure of the old ferry pier.</p>"
+    [article] = extract_html(_story_page("", foot), "newsletter.html")
+    assert article.body[-1].startswith("The council's own newsletter")

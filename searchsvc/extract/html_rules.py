@@ -317,7 +317,9 @@ FOOT_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"^.{0,200}\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b.{0,200}$",  # a reporter's e-mail address
         r"^(?:follow|like)\b.{0,120}\b(?:twitter|facebook|instagram|youtube|linkedin)\b.{0,80}$",
         r"^follow\b.{0,120}(?:@\w|https?://).{0,80}$",
-        r"^.{0,120}\b(?:newsletters?|inbox)\b.{0,120}$",
+        # a newsletter pitch: the newsletter or inbox named together with a call to get it
+        r"^(?=.{0,240}$)(?=.*\b(?:sign up|subscribe|get|delivered|receive)\b).*"
+        r"\b(?:newsletters?|inbox)\b",
         r"^(?:sign up|subscribe)\b.{0,200}$",
     )
 )
