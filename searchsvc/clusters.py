@@ -31,7 +31,7 @@ import time
 import unicodedata
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from itertools import combinations
@@ -85,18 +85,36 @@ class Signature:
 
 
 def cluster_stories(
-    stories: list[Article], settings: ClusterSettings = DEFAULT_SETTINGS
+    stories: list[Article],
+    settings: ClusterSettings = DEFAULT_SETTINGS,
+    known: Mapping[int, Signature | None] | None = None,
 ) -> list[list[int]]:
-    """Indexes into `stories` of each cluster of two or more, earliest story first."""
-    signatures = signatures_of(stories, settings)
+    """Indexes into `stories` of each cluster of two or more, earliest story first.
+
+    `known` maps id(story) to its signature with these settings, kept from an earlier build."""
+    signatures = signatures_of(stories, settings, known)
     pairs = similar_pairs(signatures, settings)
     groups = average_link(len(stories), pairs, settings.threshold)
     return [sorted(group, key=lambda i: _lead_key(stories[i])) for group in groups]
 
 
-def signatures_of(stories: list[Article], settings: ClusterSettings) -> list[Signature | None]:
+def signatures_of(
+    stories: list[Article],
+    settings: ClusterSettings,
+    known: Mapping[int, Signature | None] | None = None,
+) -> list[Signature | None]:
     word_ids: dict[str, int] = {}
-    return [_signature(story, settings, word_ids) for story in stories]
+    if not known:
+        return [_signature(story, settings, word_ids) for story in stories]
+    return [
+        known[id(story)] if id(story) in known else _signature(story, settings, word_ids)
+        for story in stories
+    ]
+
+
+def signature(story: Article, settings: ClusterSettings = DEFAULT_SETTINGS) -> Signature | None:
+    """One story's signature, to keep for the next build (see cluster_stories)."""
+    return _signature(story, settings, {})
 
 
 def _signature(
@@ -215,7 +233,10 @@ def _lead_key(story: Article) -> tuple[bool, int, str]:
 
 
 def write_clusters(
-    folder: Path, stories: list[Article], settings: ClusterSettings = DEFAULT_SETTINGS
+    folder: Path,
+    stories: list[Article],
+    settings: ClusterSettings = DEFAULT_SETTINGS,
+    known: Mapping[int, Signature | None] | None = None,
 ) -> int:
     """Compute the clusters of a generation's stories and write clusters.json; returns how many.
 
@@ -223,7 +244,7 @@ def write_clusters(
     files, which must never change.
     """
     started = time.perf_counter()
-    groups = cluster_stories(stories, settings)
+    groups = cluster_stories(stories, settings, known)
     document = {
         "version": FORMAT_VERSION,
         "settings": asdict(settings),

@@ -13,6 +13,7 @@ import unicodedata
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import blake2b
 
 from searchsvc.extract.article import Article, normalise_for_identity
 from searchsvc.extract.layouts import CAPTION_PREFIXES, CREDIT_NAMES
@@ -25,6 +26,7 @@ __all__ = [
     "deduplicate",
     "merge_duplicates",
     "normalise_for_shingles",
+    "shingle_key",
     "shingles",
 ]
 
@@ -49,14 +51,29 @@ class DedupResult:
     merged: int
 
 
-def merge_duplicates(articles: list[Article]) -> list[Article]:
+def merge_duplicates(
+    articles: list[Article], keys: list[ShingleKey | None] | None = None
+) -> list[Article]:
     """One article per distinct story, in a stable order whatever the input order."""
-    return list(deduplicate(articles).stories)
+    return list(deduplicate(articles, keys).stories)
 
 
-def deduplicate(articles: list[Article]) -> DedupResult:
-    """Group near-duplicates and merge each group; see the module docstring for the rules."""
-    compared = sorted((_Compared.of(article) for article in articles), key=_Compared.canonical_key)
+def deduplicate(
+    articles: list[Article], keys: list[ShingleKey | None] | None = None
+) -> DedupResult:
+    """Group near-duplicates and merge each group; see the module docstring for the rules.
+
+    `keys[i]`, when given, is shingle_key(articles[i]) kept from an earlier build (an unchanged
+    file's articles are unchanged): computing them is much of the cost of a rebuild.
+    """
+    known = keys or [None] * len(articles)
+    compared = sorted(
+        (
+            _Compared(article, *key) if key is not None else _Compared.of(article)
+            for article, key in zip(articles, known, strict=True)
+        ),
+        key=_Compared.canonical_key,
+    )
     groups = _group(compared)
     stories = sorted((_merge(group) for group in groups), key=lambda a: (a.source_file, a.id))
     return DedupResult(stories=tuple(stories), merged=len(articles) - len(stories))
@@ -74,9 +91,7 @@ class _Compared:
 
     @classmethod
     def of(cls, article: Article) -> _Compared:
-        words = tuple(normalise_for_shingles(comparable_text(article)))
-        hashed = array("Q", sorted({hash(s) & _UNSIGNED for s in _shingles_of(words)}))
-        return cls(article=article, word_count=len(words), shingles=hashed)
+        return cls(article, *shingle_key(article))
 
     def canonical_key(self) -> tuple[int, int, int, bool, str, str]:
         """Longest text first. Equal lengths: the copy that keeps paragraphs and a read date
@@ -90,6 +105,29 @@ class _Compared:
             article.source_file,
             article.id,
         )
+
+
+ShingleKey = tuple[int, array]
+
+
+def shingle_key(article: Article) -> ShingleKey:
+    """What an article is compared by: its word count and its shingles' hashes, ascending.
+
+    The hashes are the same in every process (a tuple of ints hashes alike everywhere; only str
+    hashing is salted), so a build can keep them for the next one.
+    """
+    words = normalise_for_shingles(comparable_text(article))
+    ids = _WORD_IDS
+    if len(ids) > _WORD_IDS_MAX:
+        ids.clear()
+    for word in set(words).difference(ids):
+        ids[word] = int.from_bytes(blake2b(word.encode("utf-8"), digest_size=8).digest())
+    shingled = _shingles_of(tuple(map(ids.__getitem__, words)))
+    return len(words), array("Q", sorted({hash(s) & _UNSIGNED for s in shingled}))
+
+
+_WORD_IDS: dict[str, int] = {}
+_WORD_IDS_MAX = 2_000_000
 
 
 def comparable_text(article: Article) -> str:
@@ -132,7 +170,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[Shingle]:
     return _shingles_of(tuple(normalise_for_shingles(text)), size)
 
 
-def _shingles_of(words: tuple[str, ...], size: int = SHINGLE_WORDS) -> frozenset[Shingle]:
+def _shingles_of(words: tuple, size: int = SHINGLE_WORDS) -> frozenset[tuple]:
     if len(words) < size:
         return frozenset({words}) if words else frozenset()
     return frozenset(words[i : i + size] for i in range(len(words) - size + 1))

@@ -6,11 +6,12 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -19,16 +20,18 @@ from whoosh import index as whoosh_index
 
 from searchsvc import generations as gens
 from searchsvc.analysis import surface_word_set
-from searchsvc.clusters import write_clusters
-from searchsvc.dedup import merge_duplicates
+from searchsvc.clusters import DEFAULT_SETTINGS, Signature, signature, write_clusters
+from searchsvc.dedup import SHINGLE_WORDS, ShingleKey, merge_duplicates, shingle_key
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article, article_from_dict, article_to_dict
-from searchsvc.schema import build_schema, story_document, story_record
+from searchsvc.schema import build_schema, story_document, story_from_stored, story_record
 from searchsvc.segments import FastSegmentWriter, commit_with, write_segments
 
 CACHE = "extract-cache.json"
 VOCAB = "vocab.json"
+# Per article, what dedup and clustering derive from it, for the next build to reuse.
+DERIVED = "derived.pickle"
 # The seed files' stamps alone: /api/health compares them with the seeds folder on every call,
 # and the extract cache they also sit in is hundreds of MB at 100k files.
 STAMPS = "seed-stamps.json"
@@ -50,9 +53,15 @@ class BuildSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     full: bool = False
+    # Where each file's articles sit in the article list, and which files came from the previous
+    # build's cache (for reusing what was derived from them); not saved.
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    reused: set[str] = field(default_factory=set, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
+        data.pop("spans")
+        data.pop("reused")
         data["skipped"] = [{"file": f, "reason": r} for f, r in self.skipped]
         return data
 
@@ -125,12 +134,16 @@ def extract_all(
     """Articles of every file, taking unchanged files from the previous build's cache."""
     articles: list[Article] = []
     new_cache: dict[str, dict] = {}
+    spans = summary.spans
     changed = [s for s in files if not _unchanged(cache.get(s.name), s)]
     extracted = dict(zip((s.name for s in changed), extract_many(changed, max_bytes), strict=True))
     for done, seed in enumerate(files, 1):
         if seed.name not in extracted:
             new_cache[seed.name] = cache[seed.name]  # already in the form written below
+            start = len(articles)
             articles.extend(article_from_dict(a) for a in cache[seed.name]["articles"])
+            spans[seed.name] = (start, len(articles))
+            summary.reused.add(seed.name)
             summary.files_reused += 1
             if progress:
                 progress("extract", done, len(files))
@@ -141,6 +154,7 @@ def extract_all(
                 summary.skipped.append((seed.name, reason))
             summary.files_read += 1
         if found is not None:
+            spans[seed.name] = (len(articles), len(articles) + len(found))
             articles.extend(found)
             new_cache[seed.name] = {
                 "stamp": list(seed.stamp),
@@ -188,9 +202,106 @@ def vocabulary(stories: Iterable[Article]) -> dict[str, int]:
     """Document frequency of every surface word, for "did you mean" suggestions."""
     counts: Counter[str] = Counter()
     for story in stories:
-        text = " ".join(filter(None, (story.title, story.caption, story.text)))
-        counts.update(surface_word_set(text))
+        counts.update(_story_words(story))
     return {w: n for w, n in counts.items() if len(w) > 2}
+
+
+def _story_words(story: Article) -> set[str]:
+    return surface_word_set(" ".join(filter(None, (story.title, story.caption, story.text))))
+
+
+def updated_vocabulary(
+    previous: gens.Generation,
+    old: dict[str, str],
+    stories: list[Article],
+    fingerprints: dict[str, str],
+) -> dict[str, int]:
+    """vocabulary(stories) from the previous generation's: a story whose fingerprint is
+    unchanged has the same words, so only the stories gone or new are counted (out or in)."""
+    counts: Counter[str] = Counter(json.loads((previous.path / VOCAB).read_text("utf-8")))
+    for story in stories:
+        if old.get(story.id) != fingerprints[story.id]:
+            counts.update(w for w in _story_words(story) if len(w) > 2)
+    gone = [i for i, fp in old.items() if fingerprints.get(i) != fp]
+    if gone:
+        ix = whoosh_index.open_dir(str(previous.path))
+        try:
+            with ix.searcher() as searcher:
+                for story_id in gone:
+                    fields = searcher.document(id=story_id)
+                    if fields is None:
+                        raise ValueError(f"story {story_id} missing from {previous.name}")
+                    words = _story_words(story_from_stored(fields))
+                    counts.subtract(w for w in words if len(w) > 2)
+        finally:
+            ix.close()
+    return {w: n for w, n in counts.items() if n > 0}
+
+
+def _vocabulary_for(
+    previous: gens.Generation | None, stories: list[Article], fingerprints: dict[str, str]
+) -> dict[str, int]:
+    old = previous.meta().get("fingerprints", {}) if previous else {}
+    if previous and old:
+        try:
+            return updated_vocabulary(previous, old, stories, fingerprints)
+        except (OSError, ValueError):
+            pass  # an unreadable previous vocabulary or index: count afresh
+    return vocabulary(stories)
+
+
+def _derived_version() -> dict[str, object]:
+    """What the derived data depends on: a change to any of it makes the old data unusable."""
+    return {"format": 1, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
+
+
+def load_derived(generation: gens.Generation | None) -> dict[str, list]:
+    """Per seed file, its articles' (shingle key, cluster signature) from `generation`."""
+    if generation is None:
+        return {}
+    try:
+        with open(generation.path / DERIVED, "rb") as fh:
+            data = pickle.load(fh)
+        return data["files"] if data["version"] == _derived_version() else {}
+    except Exception:  # noqa: BLE001 - missing, truncated or foreign: derive everything afresh
+        return {}
+
+
+def derived_of(
+    articles: list[Article], summary: BuildSummary, previous: dict[str, list]
+) -> tuple[list[ShingleKey], dict[int, Signature | None]]:
+    """Every article's shingle key and cluster signature (by id(article)): an unchanged file's
+    from the previous build, the others computed (dedup and clustering were most of a rebuild)."""
+    keys: list[ShingleKey | None] = [None] * len(articles)
+    signatures: dict[int, Signature | None] = {}
+    for name in summary.reused:
+        start, stop = summary.spans[name]
+        kept = previous.get(name)
+        if kept is None or len(kept) != stop - start:
+            continue
+        for index, (key, sig) in zip(range(start, stop), kept, strict=True):
+            keys[index] = key
+            signatures[id(articles[index])] = sig
+    for index, article in enumerate(articles):
+        if keys[index] is None:
+            keys[index] = shingle_key(article)
+            signatures[id(article)] = signature(article)
+    return keys, signatures  # type: ignore[return-value]
+
+
+def save_derived(
+    target: Path,
+    articles: list[Article],
+    summary: BuildSummary,
+    keys: list[ShingleKey],
+    signatures: dict[int, Signature | None],
+) -> None:
+    files = {
+        name: [(keys[i], signatures[id(articles[i])]) for i in range(start, stop)]
+        for name, (start, stop) in summary.spans.items()
+    }
+    with open(target / DERIVED, "wb") as fh:
+        pickle.dump({"version": _derived_version(), "files": files}, fh, protocol=5)
 
 
 def same_schema(generation: gens.Generation) -> bool:
@@ -221,7 +332,7 @@ def write_generation(
             previous.path,
             target,
             copy_function=os.link,
-            ignore=shutil.ignore_patterns("*LOCK*", CACHE, VOCAB, STAMPS, gens.META),
+            ignore=shutil.ignore_patterns("*LOCK*", CACHE, VOCAB, STAMPS, DERIVED, gens.META),
         )
         ix = whoosh_index.open_dir(str(target))
         to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
@@ -280,7 +391,8 @@ def build(
         files = seed_files(seeds, summary.skipped)
         summary.files_seen = len(files) + len(summary.skipped)
         articles, cache = extract_all(files, load_cache(previous), summary, max_bytes, progress)
-        stories = merge_duplicates(articles)
+        keys, signatures = derived_of(articles, summary, load_derived(previous))
+        stories = merge_duplicates(articles, keys)
         summary.articles, summary.stories = len(articles), len(stories)
         summary.duplicates_merged = len(articles) - len(stories)
         if not stories:
@@ -308,10 +420,12 @@ def build(
                 json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}),
                 "utf-8",
             )
+            save_derived(target, articles, summary, keys, signatures)
             (target / VOCAB).write_text(
-                json.dumps(vocabulary(stories), ensure_ascii=False), "utf-8"
+                json.dumps(_vocabulary_for(previous, stories, fingerprints), ensure_ascii=False),
+                "utf-8",
             )
-            write_clusters(target, stories)
+            write_clusters(target, stories, known=signatures)
             live = gens.switch_to(root, target)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
