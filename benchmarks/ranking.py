@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from searchsvc import analysis  # noqa: E402
+from searchsvc import analysis, schema  # noqa: E402
 from searchsvc.errors import QuerySyntaxError  # noqa: E402
 from searchsvc.indexer import build  # noqa: E402
 from searchsvc.query import literal_words  # noqa: E402
@@ -83,28 +83,33 @@ class Variant:
     settings: RankingSettings
     analysis: Analysis = OURS
     headline_titles: bool = True  # False: the title keeps its full stop and lands in the body
+    flat_body: bool = True  # False: the index's body holds the text only, not the headline
 
 
 def variants() -> list[Variant]:
     d = DEFAULT_RANKING
     no_feedback = replace(d, feedback_docs=0)
-    before = replace(no_feedback, natural_idf="whoosh", natural_k1=1.2, count_repeated_words=True)
+    before = with_title(replace(d, natural_k1=0.9, natural_min_words=5), 0.4)
     return [
         Variant("default handling", d),
         Variant("AND-then-OR fallback only", replace(d, natural_min_words=10_000)),
-        Variant("  natural from 4 words", replace(d, natural_min_words=4)),
+        Variant("  body without headline, title 0.4, k1 0.9, from 5 (previous)", before,
+                flat_body=False),
+        Variant("  body without headline", d, flat_body=False),
+        Variant("  body without headline, title 0.4", with_title(d, 0.4), flat_body=False),
+        Variant("  natural from 5 words", replace(d, natural_min_words=5)),
         Variant("  no feedback (PRF off)", no_feedback),
-        Variant("  previous natural default (no PRF, Whoosh idf, k1 1.2)", before),
         Variant("  Whoosh idf log(N/(df+1))+1", replace(d, natural_idf="whoosh")),
-        Variant("  k1=1.2", replace(d, natural_k1=1.2)),
-        Variant("  k1=0.9 b=0.4 (Anserini)", replace(d, natural_b=0.4)),
+        Variant("  k1=0.9", replace(d, natural_k1=0.9)),
+        Variant("  k1=0.9 b=0.4 (Anserini)", replace(d, natural_k1=0.9, natural_b=0.4)),
         Variant("  repeated query words counted", replace(d, count_repeated_words=True)),
-        Variant("  title boost 1.0", with_title(d, 1.0)),
+        Variant("  title boost 0 (body alone)", with_title(d, 0.0)),
+        Variant("  title boost 0.4", with_title(d, 0.4)),
         Variant("  PRF reorders the head too (head 0)", replace(d, feedback_head=0)),
-        Variant("  PRF head 10", replace(d, feedback_head=10)),
+        Variant("  PRF 20 docs, 30 words", replace(d, feedback_docs=20, feedback_terms=30)),
         Variant("  Lucene stop words", d, analysis=ANALYSES["lucene-stop"]),
         Variant("  no stemming", d, analysis=ANALYSES["no-stem"]),
-        Variant("  title left in body ('flat')", d, headline_titles=False),
+        Variant("  title ending in '.' left in body", d, headline_titles=False),
     ]  # fmt: skip
 
 
@@ -173,6 +178,18 @@ def analysed_as(variant: Analysis) -> Iterator[None]:
         analysis._EXPANSIONS.clear()
 
 
+@contextmanager
+def body_as(flat: bool) -> Iterator[None]:
+    """Index `body` as the text alone (False) to measure what the headline in it is worth."""
+    saved = schema.indexed_body
+    if not flat:
+        schema.indexed_body = lambda story: story.text
+    try:
+        yield
+    finally:
+        schema.indexed_body = saved
+
+
 def code_hash(*extra: str) -> str:
     digest = hashlib.sha256()
     for name in INDEXING_CODE:
@@ -187,8 +204,9 @@ def code_hash(*extra: str) -> str:
 def built_index(docs: list[dict], variant: Variant, tag: str = "scifact") -> Path:
     """The index root for this corpus and analysis, built through `indexer.build` when missing."""
     ids = hashlib.sha256(" ".join(d["_id"] for d in docs).encode()).hexdigest()
-    key = code_hash(variant.analysis.name, str(variant.headline_titles), ids)
-    root = OUT / f"{tag}-{variant.analysis.name}-{int(variant.headline_titles)}-{key}"
+    shape = f"{int(variant.headline_titles)}{int(variant.flat_body)}"
+    key = code_hash(variant.analysis.name, shape, ids)
+    root = OUT / f"{tag}-{variant.analysis.name}-{shape}-{key}"
     if (root / "index" / "CURRENT").exists() or any((root / "index").glob("gen-*")):
         return root / "index"
     for stale in OUT.glob(f"{root.name.rsplit('-', 1)[0]}-*"):  # built by older indexing code
@@ -196,7 +214,7 @@ def built_index(docs: list[dict], variant: Variant, tag: str = "scifact") -> Pat
     seeds = root / "seeds"
     write_seeds(docs, seeds, variant.headline_titles)
     started = time.perf_counter()
-    with analysed_as(variant.analysis):
+    with analysed_as(variant.analysis), body_as(variant.flat_body):
         summary = build(seeds, root / "index", full=True)
     print(
         f"# indexed {summary.stories} stories from {summary.files_seen} files "
@@ -306,11 +324,12 @@ def main() -> None:
     if not DATA.is_dir():
         raise SystemExit(f"SciFact data not found at {DATA}")
     docs = read_corpus()
-    chosen = variants()[:1] if args.quick else variants()
+    numbers = [0] if args.quick else list(range(len(variants())))
     if args.rows:
-        chosen = [chosen[int(n)] for n in args.rows.split(",")]
+        numbers = [int(n) for n in args.rows.split(",")]
     rows = []
-    for number, variant in enumerate(chosen):
+    for number in numbers:  # the run file is named by the row's number in the full table
+        variant = variants()[number]
         scores = evaluate(variant, docs, args.split, number)
         rows.append((variant.label, scores))
         print(f"# {variant.label}: {json.dumps(scores)}", file=sys.stderr)

@@ -9,10 +9,15 @@ by BM25 (probabilistic idf) over the fields. Below the first round's best 20 sto
 comes from the query widened by words typical of its best stories (pseudo-relevance feedback,
 RM3-style), which finds more of the relevant stories without touching the first pages.
 
-Measured and left out (SciFact train, nDCG@10 0.7006 without them): a bonus for query word
-pairs found close together, as Phrase/Near queries beside the words (0.622: they count the same
-words again) or as a rerank of the top 100 by idf-weighted pairs within 2–5 positions
-(0.6996–0.7013, noise); dropping query words found in over 20 % of stories (0.688).
+The index's `body` holds the headline too (schema.indexed_body, Lucene's "flat" field), so a
+sentence's words are counted once over the whole story and the title adds a small bonus.
+
+Measured and left out (SciFact train, nDCG@10 0.7006 before the flat body, without them): a bonus
+for query word pairs found close together, as Phrase/Near queries beside the words (0.622: they
+count the same words again) or as a rerank of the top 100 by idf-weighted pairs within 2–5
+positions (0.6996–0.7013, noise); dropping query words found in over 20 % of stories (0.688); with
+the flat body, weighting each query word by its idf once more (idf^0.5: 0.7079 → 0.7033, idf^1
+0.692).
 
 Every figure here was chosen on SciFact's training queries; `benchmarks/ranking.py` prints the
 measurements (test queries) for each setting beside the published Lucene BM25 figures.
@@ -34,7 +39,7 @@ from whoosh.searching import Searcher
 from searchsvc.analysis import english_analyzer
 from searchsvc.schema import FIELD_BOOSTS
 
-NATURAL_TITLE_BOOST = 0.4
+NATURAL_TITLE_BOOST = 0.2
 NATURAL_NOTE = (
     "This reads like a sentence, so stories are ranked by how many of its words they contain "
     "and how well they match; not every story contains every word."
@@ -48,10 +53,12 @@ class RankingSettings:
     k1: float = 1.2
     b: float = 0.75
     # Natural-language queries have their own BM25 settings; keyword queries keep the above.
-    # SciFact train, nDCG@10 (title 0.4): Whoosh idf 0.6922 → probabilistic idf 0.6954, and
-    # with k1 0.9 0.6982; counting each distinct word once 0.7006. k1 0.9 / b 0.4 (Anserini)
-    # 0.6998, b 0.5 0.6949; title B 0.3–1.0 within ±0.002.
-    natural_k1: float = 0.9
+    # SciFact train, nDCG@10 (title 0.4, body without the headline): Whoosh idf 0.6922 →
+    # probabilistic idf 0.6954, and with k1 0.9 0.6982; counting each distinct word once 0.7006.
+    # k1 0.9 / b 0.4 (Anserini) 0.6998, b 0.5 0.6949; title B 0.3–1.0 within ±0.002.
+    # With the headline in the body (title 0.2, natural from 5 words): k1 0.6 0.7011, 0.9 0.7030,
+    # 1.2 0.7069, 1.6 0.7031; at k1 1.2, b 0.5 0.7026, 0.75 0.7069, 0.9 0.7050.
+    natural_k1: float = 1.2
     natural_b: float = 0.75
     # "probabilistic": Lucene/Robertson idf log(1 + (N - df + 0.5) / (df + 0.5)), which lets a
     # word found in most stories count for almost nothing; "whoosh": log(N / (df + 1)) + 1,
@@ -61,12 +68,16 @@ class RankingSettings:
     count_repeated_words: bool = False
     # A sentence shares many everyday words with titles, so the title's weight that suits keyword
     # search (schema.FIELD_BOOSTS, 2.5) lets those words drown the body's evidence. Measured on
-    # SciFact train, nDCG@10: title 2.5 → 0.603, 1.0 → 0.671, 0.4 → 0.692, 0 → 0.673.
+    # SciFact train, nDCG@10, body without the headline: title 2.5 → 0.603, 1.0 → 0.671, 0.4 →
+    # 0.692, 0 → 0.673. With the headline in the body (k1 1.2), the title is only a bonus:
+    # 0 → 0.7013, 0.1 → 0.7044, 0.2 → 0.7069, 0.3 → 0.7033, 0.4 → 0.6989, 1.0 → 0.6699.
     field_boosts: dict[str, float] = field(
         default_factory=lambda: {**FIELD_BOOSTS, "title": NATURAL_TITLE_BOOST}
     )
-    # Queries with at least this many searchable words (after stop words) are natural language.
-    natural_min_words: int = 5
+    # Queries with at least this many searchable words (after stop words) are natural language;
+    # up to three words stay keyword searches (every word must match). SciFact train, nDCG@10:
+    # from 5 words 0.7069, from 4 words 0.7079 (16 of 809 queries have exactly 4 words).
+    natural_min_words: int = 4
     # Pseudo-relevance feedback (RM3-style), for recall below the first pages: the first round's
     # best `feedback_head` stories keep their places and scores, and the other stories that
     # contain a query word are ordered by the query widened with the words most typical of the

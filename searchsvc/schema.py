@@ -71,7 +71,7 @@ def story_document(story: Article) -> dict[str, object]:
     doc: dict[str, object] = {
         "id": story.id,
         "title": story.title or "",
-        "body": story.text,
+        "body": indexed_body(story),
         "caption": story.caption or "",
         "outlet": story.outlet or "",
         "outlet_text": story.outlet or "",
@@ -86,6 +86,19 @@ def story_document(story: Article) -> dict[str, object]:
     if day:
         doc["day"] = int(day.strftime("%Y%m%d"))
     return doc
+
+
+def indexed_body(story: Article) -> str:
+    """The headline and the text: `body` is searched as the whole story, as Lucene's "flat" field.
+
+    Free text is scored per field, so a word only in the headline used to count in `title` alone,
+    and a story that states its subject in the headline looked shorter on it than one that repeats
+    it in the text. With the headline in `body` too, `title` keeps its weight as a bonus (small
+    for sentences, see ranking.py). Only the index holds this: snippets and the matched words are
+    taken from the stored story's text, so the reader never sees the headline twice.
+    """
+    title = story.title or ""
+    return f"{title}\n\n{story.text}" if title else story.text
 
 
 def story_record(story: Article) -> dict[str, object]:

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from searchsvc.errors import QuerySyntaxError
+from searchsvc.extract.article import Article
 from searchsvc.indexer import build
 from searchsvc.query import literal_words
 from searchsvc.ranking import DEFAULT_RANKING, NATURAL_NOTE
+from searchsvc.schema import story_document, story_record
 from searchsvc.search import SearchRequest, search
 from searchsvc.searcher import IndexHandle
 from tests.conftest import require
@@ -43,6 +45,12 @@ def test_long_sentence_is_ranked_as_natural_language(opened):
     assert result.mode == "natural"
     assert NATURAL_NOTE in result.query["warnings"]
     assert "G7" in result.hits[0].title
+
+
+def test_the_index_body_holds_the_headline_but_the_stored_story_does_not():
+    story = Article(title="Vitamin D and fractures", body=("First.", "Second."), source_file="a")
+    assert story_document(story)["body"] == "Vitamin D and fractures\n\nFirst.\n\nSecond."
+    assert story_record(story)["body"] == ["First.", "Second."]
 
 
 def _scifact_slice() -> tuple[list[dict], dict[str, str], dict[str, set[str]]]:
