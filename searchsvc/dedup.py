@@ -239,10 +239,8 @@ def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
         if not hashes:
             continue
         seen: set[int] = set()
-        for h in hashes:
-            holders = prefix_index.get(h)
-            if holders:
-                seen.update(holders)
+        for h in filter(prefix_index.__contains__, hashes):  # most miss: skip them in C
+            seen.update(prefix_index[h])
         pairs.extend((min(index, other), max(index, other)) for other in seen)
         needed = max(1, int(CONTAINMENT_THRESHOLD * len(hashes)))
         # One integer per shingle orders by (frequency, hash): cheaper to sort than tuples.
