@@ -166,3 +166,53 @@ def test_freshness_reports_changed_and_removed(seeds_copy, tmp_path):
         "changed": ["005_new.txt"],
         "removed": ["001_b66959c7f5a1448a.txt"],
     }
+
+
+def test_fast_segment_writer_writes_whoosh_s_bytes(seeds_copy, tmp_path):
+    """FastSegmentWriter replaces Whoosh's pool and analysis path: the files must not change."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from searchsvc.dedup import merge_duplicates
+    from searchsvc.extract import extract_file
+    from searchsvc.schema import build_schema, story_document
+    from searchsvc.segments import FastSegmentWriter
+
+    articles = [a for p in sorted(seeds_copy.iterdir()) for a in extract_file(p, p.name)]
+    stories = merge_duplicates(articles)
+    written = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        writer = writer_class(ix, compound=False)
+        for story in stories:
+            writer.add_document(**story_document(story))
+        writer.commit()
+        written[name] = sorted(
+            (p.suffix, p.read_bytes()) for p in folder.iterdir() if not p.name.startswith("_")
+        )
+    assert written["fast"] == written["whoosh"]
+
+
+def test_rebuild_reusing_derived_data_matches_a_full_build(seeds_copy, tmp_path, monkeypatch):
+    """Kept shingle keys, cluster signatures and the updated vocabulary equal fresh ones."""
+    import json
+
+    from searchsvc import indexer
+
+    monkeypatch.setattr(indexer, "PARALLEL_THRESHOLD", 1)  # the forked segment writers too
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(seeds_copy, a)
+    write_story(seeds_copy, "005_new.txt", "zanzibar")
+    (seeds_copy / "000_20ed3aca2b42eea2.txt").unlink()
+    assert not build(seeds_copy, a).full
+    build(seeds_copy, b, full=True)
+    live_a, live_b = gens.current(a), gens.current(b)
+    assert live_a and live_b
+    for name in ("vocab.json", "clusters.json"):
+        left, right = (json.loads((g.path / name).read_text()) for g in (live_a, live_b))
+        left.pop("seconds", None), right.pop("seconds", None)
+        assert left == right, name
+    assert live_a.meta()["fingerprints"] == live_b.meta()["fingerprints"]
+    assert total(a, "zanzibar") == total(b, "zanzibar") == 1
