@@ -5,8 +5,9 @@ the Positions format, one 5-tuple per posting pushed into an external-sort pool 
 runs past `limitmb`, then heap-merged), and one length-column read per posting while writing.
 FastSegmentWriter keeps each term's postings in memory (a segment's postings are a few hundred MB
 at most, see MAX_POSTINGS), takes term positions straight from EnglishAnalyzer, and remembers
-each document's field lengths as they are written. What reaches the codec is the same calls, in
-the same order, with the same values, so the files are the same.
+each document's field lengths as they are written, then fills each term's posting blocks in one
+go with exactly what W3PostingsWriter.add_posting would have put there: the files are
+byte-identical to Whoosh's (tests/test_index.py compares them).
 
 write_segments() forks workers that each write contiguous slices of the stories as segments of
 their own: no pickled documents, and docnums follow the stories' order in every run.
@@ -77,21 +78,6 @@ class MemoryPool:
         self.terms.clear()
 
 
-class _Lengths:
-    """doc_field_length as Whoosh's per-document reader answers it, from what was written."""
-
-    def __init__(self, by_field: dict[str, dict[int, int]]) -> None:
-        self.by_field = by_field
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        lengths = self.by_field.get(fieldname)
-        if lengths is None:
-            return default
-        length = lengths.get(docnum, 0)
-        byte = length_to_byte(length) if length else 0
-        return byte_to_length(byte) if byte else None
-
-
 class FastSegmentWriter(SegmentWriter):
     """SegmentWriter with the in-memory pool and the analyzer's term_positions fast path."""
 
@@ -160,18 +146,73 @@ class FastSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        if not self._own_lengths:
-            super_pdr = self.per_document_reader() if self.codec.length_stats else None
-            lengths: Any = super_pdr
-        else:
-            super_pdr = None
-            lengths = _Lengths(self._lengths) if self.codec.length_stats else None
+        if not self._own_lengths or not self.codec.length_stats:
+            pdr = self.per_document_reader() if self.codec.length_stats else None
+            try:
+                self.fieldwriter.add_postings(self.schema, pdr, self.pool.iter_postings())
+            finally:
+                self.fieldwriter.close()
+                if pdr is not None:
+                    pdr.close()
+            return
         try:
-            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            self._write_postings()
         finally:
             self.fieldwriter.close()
-            if super_pdr is not None:
-                super_pdr.close()
+
+    def _write_postings(self) -> None:
+        """FieldWriter.add_postings a term at a time: each block's lists filled in one go, with
+        the statistics add_posting would have kept (documents' lengths as the length column
+        stores them: one byte each, see _stored_lengths)."""
+        writer, terms = self.fieldwriter, self.pool.terms
+        lastfn = None
+        lengths: dict[int, int | None] = {}
+        for key in sorted(terms):
+            fieldname, btext = key
+            if fieldname != lastfn:
+                if lastfn is not None:
+                    writer.finish_field()
+                writer.start_field(fieldname, self.schema[fieldname])
+                lastfn = fieldname
+                lengths = _stored_lengths(self._lengths.get(fieldname, {}))
+            writer.start_term(btext)
+            _fill_postings(writer._postwriter, *terms[key], lengths)
+            writer.finish_term()
+        if lastfn is not None:
+            writer.finish_field()
+
+
+def _stored_lengths(lengths: dict[int, int]) -> dict[int, int | None]:
+    """Per docnum, the length Whoosh reads back from the one-byte length column."""
+    decoded: dict[int, int | None] = {}
+    for length in set(lengths.values()):
+        byte = length_to_byte(length) if length else 0
+        decoded[length] = byte_to_length(byte) if byte else None
+    return {docnum: decoded[length] for docnum, length in lengths.items()}
+
+
+def _fill_postings(
+    postings: Any, docnums: array, weights: array, values: list, lengths: dict[int, int | None]
+) -> None:
+    """What W3PostingsWriter.add_posting does once per posting, a block at a time."""
+    limit = postings._blocklimit
+    for start in range(0, len(docnums), limit):
+        if start:
+            postings._write_block()
+        ids = docnums[start : start + limit]
+        block_weights = weights[start : start + limit]
+        postings._ids.extend(ids)
+        postings._weights.fromlist(block_weights.tolist())
+        heaviest = max(block_weights)
+        if heaviest > postings._maxweight:
+            postings._maxweight = heaviest
+        postings._values.extend(v for v in values[start : start + limit] if v)
+        known = [n for n in map(lengths.get, ids) if n]
+        if known:
+            shortest = min(known)
+            if postings._minlength is None or shortest < postings._minlength:
+                postings._minlength = shortest
+            postings._maxlength = max(postings._maxlength, max(known))
 
 
 def write_slice(ix: Index, documents: Iterator[Document]) -> list[Any]:
