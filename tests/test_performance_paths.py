@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from whoosh.collectors import TermsCollector, TopCollector
 
-from searchsvc import indexer
+from searchsvc import indexer, snippets
 from searchsvc import search as search_module
 from searchsvc.analysis import english_analyzer, english_pipeline
 from searchsvc.dedup import _fold_for_identity
@@ -18,6 +18,7 @@ from searchsvc.postings import PostingsCache, evaluate
 from searchsvc.query import parse
 from searchsvc.search import WEIGHTING, QueryCompiler, SearchRequest, filter_query, search
 from searchsvc.searcher import IndexHandle
+from searchsvc.snippets import best_passage
 
 QUERIES = [
     "korea",
@@ -147,3 +148,21 @@ def test_postings_path_equals_the_matcher_path(opened, request_, monkeypatch):
         assert [(h.id, h.score) for h in fast.hits] == expected
     else:
         assert [(h.id, h.snippet) for h in fast.hits] == [(h.id, h.snippet) for h in slow.hits]
+
+
+def test_snippets_equal_whooshs_highlighter(opened, monkeypatch):
+    """snippets.best_passage against Highlighter.highlight_hit over every shown hit."""
+    seen = []
+
+    def both(hit, field_name, text):
+        ours = best_passage(hit, field_name, text)
+        whooshs = snippets._HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1)
+        seen.append((ours, whooshs))
+        return ours
+
+    monkeypatch.setattr(snippets, "best_passage", both)
+    for q in [*QUERIES, "kananaskis", "korea japan summit", "G7", "jae-myung", "東京"]:
+        search(opened, SearchRequest(q=q, per_page=20).validate())
+    assert len(seen) >= 20
+    assert sum("<mark>" in ours for ours, _ in seen) >= 20
+    assert [ours for ours, _ in seen] == [whooshs for _, whooshs in seen]
