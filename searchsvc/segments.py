@@ -24,8 +24,10 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from whoosh.compat import dumps
 from whoosh.formats import Positions
 from whoosh.index import Index
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -34,6 +36,7 @@ from whoosh.writing import SegmentWriter
 MAX_POSTINGS = 5_000_000
 
 Document = dict[str, Any]
+_ONE = pack_uint(1)
 
 
 class MemoryPool:
@@ -114,9 +117,11 @@ class FastSegmentWriter(SegmentWriter):
             if field.separate_spelling() or field.vector:
                 raise NotImplementedError(f"{fieldname}: spelling or vector fields")
             length = 0
-            if field.indexed:
+            if field.indexed and self._fast(field, value):
+                length = self._add_positions(fieldname, field, value, docnum)
+            elif field.indexed:
                 scorable = field.scorable
-                for tbytes, freq, weight, vbytes in self._index(field, value):
+                for tbytes, freq, weight, vbytes in field.index(value):
                     if scorable:
                         length += freq
                     add_posting(fieldname, tbytes, docnum, weight, vbytes)
@@ -130,19 +135,41 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def _index(self, field: Any, value: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        """field.index(value) (weights times the field boost of 1.0: no document boosts here)."""
-        term_positions = getattr(field.analyzer, "term_positions", None)
-        fmt = field.format
-        if term_positions is None or type(fmt) is not Positions or not isinstance(value, str):
-            yield from field.index(value)
-            return
-        boost, encode = fmt.field_boost, fmt.encode
-        # One bytes object per posting, never shared: pickle would write a shared one as a back
-        # reference, and the postings file would no longer be byte-identical to Whoosh's.
-        for text, positions in term_positions(value).items():
+    @staticmethod
+    def _fast(field: Any, value: Any) -> bool:
+        """A Positions field whose analyzer can list term positions directly."""
+        return (
+            type(field.format) is Positions
+            and isinstance(value, str)
+            and hasattr(field.analyzer, "term_positions")
+        )
+
+    def _add_positions(self, fieldname: str, field: Any, value: str, docnum: int) -> int:
+        """field.index(value) straight into the pool (weights are frequencies times the field
+        boost: no document boosts here); returns the field's length for this document."""
+        pool = self.pool
+        terms, fieldnames = pool.terms, pool.fieldnames
+        boost = field.format.field_boost
+        length = 0
+        found = field.analyzer.term_positions(value)
+        pool.count += len(found)
+        for text, positions in found.items():
             freq = len(positions)
-            yield text.encode("utf-8"), freq, float(freq) * boost, encode(positions)
+            length += freq
+            if freq == 1:
+                vbytes = _ONE + dumps(positions, 2)
+            else:
+                deltas = [b - a for a, b in zip([0, *positions], positions, strict=False)]
+                vbytes = pack_uint(freq) + dumps(deltas, 2)
+            key = (fieldname, text.encode("utf-8"))
+            held = terms.get(key)
+            if held is None:
+                fieldnames.add(fieldname)
+                held = terms[key] = (array("I"), array("d"), [])
+            held[0].append(docnum)
+            held[1].append(float(freq) * boost)
+            held[2].append(vbytes)
+        return length if field.scorable else 0
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
