@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -130,13 +131,21 @@ def extract_all(
     summary: BuildSummary,
     max_bytes: int,
     progress: Progress | None,
-) -> tuple[list[Article], dict[str, dict]]:
-    """Articles of every file, taking unchanged files from the previous build's cache."""
+) -> tuple[list[Article], dict[str, dict], dict[str, list]]:
+    """Articles of every file, taking unchanged files from the previous build's cache; and for
+    the files read, what dedup and clustering derive from their articles (see derived_of)."""
     articles: list[Article] = []
     new_cache: dict[str, dict] = {}
     spans = summary.spans
     changed = [s for s in files if not _unchanged(cache.get(s.name), s)]
-    extracted = dict(zip((s.name for s in changed), extract_many(changed, max_bytes), strict=True))
+    extracted = dict(
+        zip(
+            (s.name for s in changed),
+            extract_many(changed, max_bytes, extract_and_derive),
+            strict=True,
+        )
+    )
+    derived: dict[str, list] = {}
     for done, seed in enumerate(files, 1):
         if seed.name not in extracted:
             new_cache[seed.name] = cache[seed.name]  # already in the form written below
@@ -149,7 +158,7 @@ def extract_all(
                 progress("extract", done, len(files))
             continue
         else:
-            found, reason = extracted.pop(seed.name)
+            found, reason, derived[seed.name] = extracted.pop(seed.name)
             if reason is not None:
                 summary.skipped.append((seed.name, reason))
             summary.files_read += 1
@@ -162,7 +171,7 @@ def extract_all(
             }
         if progress:
             progress("extract", done, len(files))
-    return articles, new_cache
+    return articles, new_cache, derived
 
 
 def _unchanged(entry: dict | None, seed: SeedFile) -> bool:
@@ -180,17 +189,26 @@ def extract_one(job: tuple[Path, str, int]) -> tuple[list[Article] | None, str |
         return None, f"extraction failed: {type(exc).__name__}"
 
 
+def extract_and_derive(job: tuple[Path, str, int]) -> tuple[list[Article] | None, str | None, list]:
+    """extract_one, and each article's shingle key and cluster signature: computed here, they
+    are spread over the extraction workers instead of run afterwards on one core."""
+    found, reason = extract_one(job)
+    return found, reason, [(shingle_key(a), signature(a)) for a in found or ()]
+
+
 def extract_many(
-    files: list[SeedFile], max_bytes: int
-) -> list[tuple[list[Article] | None, str | None]]:
-    """extract_one for every file, in order; on all cores when there are many (extraction is
-    pure Python and was half of a 100k-file build on one core)."""
+    files: list[SeedFile],
+    max_bytes: int,
+    worker: Callable[[tuple[Path, str, int]], Any] = extract_one,
+) -> list[Any]:
+    """`worker` (extract_one) for every file, in order; on all cores when there are many
+    (extraction is pure Python and was half of a 100k-file build on one core)."""
     jobs = [(seed.path, seed.name, max_bytes) for seed in files]
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        return [extract_one(job) for job in jobs]
+        return [worker(job) for job in jobs]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(extract_one, jobs, chunksize=64)
+        return pool.map(worker, jobs, chunksize=64)
 
 
 def fingerprint(story: Article) -> str:
@@ -268,15 +286,15 @@ def load_derived(generation: gens.Generation | None) -> dict[str, list]:
 
 
 def derived_of(
-    articles: list[Article], summary: BuildSummary, previous: dict[str, list]
+    articles: list[Article], summary: BuildSummary, known: dict[str, list]
 ) -> tuple[list[ShingleKey], dict[int, Signature | None]]:
-    """Every article's shingle key and cluster signature (by id(article)): an unchanged file's
-    from the previous build, the others computed (dedup and clustering were most of a rebuild)."""
+    """Every article's shingle key and cluster signature (by id(article)): `known` per file (an
+    unchanged file's from the previous build, a read one's from its extraction worker), any
+    others computed here (dedup and clustering were most of a rebuild)."""
     keys: list[ShingleKey | None] = [None] * len(articles)
     signatures: dict[int, Signature | None] = {}
-    for name in summary.reused:
-        start, stop = summary.spans[name]
-        kept = previous.get(name)
+    for name, (start, stop) in summary.spans.items():
+        kept = known.get(name)
         if kept is None or len(kept) != stop - start:
             continue
         for index, (key, sig) in zip(range(start, stop), kept, strict=True):
@@ -390,8 +408,12 @@ def build(
         summary.full = previous is None
         files = seed_files(seeds, summary.skipped)
         summary.files_seen = len(files) + len(summary.skipped)
-        articles, cache = extract_all(files, load_cache(previous), summary, max_bytes, progress)
-        keys, signatures = derived_of(articles, summary, load_derived(previous))
+        articles, cache, fresh = extract_all(
+            files, load_cache(previous), summary, max_bytes, progress
+        )
+        kept = load_derived(previous)
+        known = {name: kept[name] for name in summary.reused if name in kept} | fresh
+        keys, signatures = derived_of(articles, summary, known)
         stories = merge_duplicates(articles, keys)
         summary.articles, summary.stories = len(articles), len(stories)
         summary.duplicates_merged = len(articles) - len(stories)
