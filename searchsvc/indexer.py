@@ -270,7 +270,7 @@ def _vocabulary_for(
 
 def _derived_version() -> dict[str, object]:
     """What the derived data depends on: a change to any of it makes the old data unusable."""
-    return {"format": 1, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
+    return {"format": 2, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
 
 
 def load_derived(generation: gens.Generation | None) -> dict[str, list]:
