@@ -322,6 +322,19 @@ def save_derived(
         pickle.dump({"version": _derived_version(), "files": files}, fh, protocol=5)
 
 
+def write_json_object(path: Path, mapping: dict[str, object]) -> None:
+    """json.dumps(mapping, ensure_ascii=False) written an entry at a time: the extract cache is
+    some 200 MB of JSON at 100k files, and one string of it (then its bytes) set the peak RSS."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("{")
+        for index, (key, value) in enumerate(mapping.items()):
+            fh.write(", " if index else "")
+            fh.write(json.dumps(key, ensure_ascii=False))
+            fh.write(": ")
+            fh.write(json.dumps(value, ensure_ascii=False))
+        fh.write("}")
+
+
 def same_schema(generation: gens.Generation) -> bool:
     """False when the schema gained or lost a field since `generation`: then rebuild fully."""
     ix = whoosh_index.open_dir(str(generation.path))
@@ -414,6 +427,7 @@ def build(
         kept = load_derived(previous)
         known = {name: kept[name] for name in summary.reused if name in kept} | fresh
         keys, signatures = derived_of(articles, summary, known)
+        del kept, known, fresh
         stories = merge_duplicates(articles, keys)
         summary.articles, summary.stories = len(articles), len(stories)
         summary.duplicates_merged = len(articles) - len(stories)
@@ -422,10 +436,18 @@ def build(
             return summary
         name = gens.next_name(root)
         target = root / f"{gens.TMP_PREFIX}{name.removeprefix(gens.PREFIX)}"
+        # The shingle keys are a quarter of a GB at 100k articles: saved now and let go before
+        # the index is written, beside the build (remove_stale clears it if the build dies).
+        pending = root / f"{target.name}.derived"
         # A failed write (disk full, read-only folder, Ctrl-C) removes its own partial
         # generation; the live one is never touched before the final rename.
         try:
+            pending.mkdir()
+            save_derived(pending, articles, summary, keys, signatures)
+            del keys
             fingerprints = write_generation(target, previous, stories, summary, progress)
+            os.replace(pending / DERIVED, target / DERIVED)
+            pending.rmdir()
             meta = {
                 "generation": name,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -436,13 +458,12 @@ def build(
                 "fingerprints": fingerprints,
             }
             (target / gens.META).write_text(json.dumps(meta), "utf-8")
-            (target / CACHE).write_text(json.dumps(cache, ensure_ascii=False), "utf-8")
+            write_json_object(target / CACHE, cache)
             stamps = {name: entry["stamp"] for name, entry in cache.items()}
             (target / STAMPS).write_text(
                 json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}),
                 "utf-8",
             )
-            save_derived(target, articles, summary, keys, signatures)
             (target / VOCAB).write_text(
                 json.dumps(_vocabulary_for(previous, stories, fingerprints), ensure_ascii=False),
                 "utf-8",
@@ -451,6 +472,7 @@ def build(
             live = gens.switch_to(root, target)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
+            shutil.rmtree(pending, ignore_errors=True)
             raise
         summary.generation = live.name
         gens.remove_stale(root, keep=keep)
