@@ -418,8 +418,7 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
         ranked = top(scores, limit)
     else:
         keys = global_column(opened, "newest" if request.sort == "newest" else "oldest", False)
-        pick = heapq.nlargest if request.sort == "newest" else heapq.nsmallest
-        ranked = pick(limit, ((keys[d], d) for d in sorted(scores)))
+        ranked = first_by_key(keys, list(scores), limit, highest=request.sort == "newest")
     results = Results(opened.searcher, q, ranked)
     start = (request.page - 1) * request.per_page
     shown = range(start, min(limit, results.scored_length()))
@@ -427,6 +426,22 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
     hits = [make_hit(results, n, request.explain) for n in shown]
     facets = facet_counts(count_facets_of(opened, list(scores)))
     return Outcome(len(scores), hits, facets, False)
+
+
+def first_by_key(keys: list, docnums: list[int], limit: int, highest: bool) -> list[tuple]:
+    """(key, docnum) of the first `limit` documents by key, in the order heapq gives over
+    (key, docnum) pairs (ties: the higher docnum first when highest, else the lower), without
+    building a pair per match."""
+    if not docnums or limit <= 0:
+        return []
+    pick = heapq.nlargest if highest else heapq.nsmallest
+    edge = keys[pick(limit, docnums, key=keys.__getitem__)[-1]]
+    if highest:
+        chosen = [(keys[d], d) for d in docnums if keys[d] >= edge]
+    else:
+        chosen = [(keys[d], d) for d in docnums if keys[d] <= edge]
+    chosen.sort(reverse=highest)
+    return chosen[:limit]
 
 
 def attach_cached_terms(
