@@ -106,10 +106,12 @@ class _Token:
         return _Token(self.text, self.startchar, self.endchar, self.matched)
 
 
-def _units(text: str) -> Iterator[tuple[str, int, int]]:
-    """(term, startchar, endchar) of every token the field's analyzer yields for `text` with
-    mode="index", removestops=False (analysis.EnglishAnalyzer's loop, without Token objects)."""
+def _merged(text: str, words: frozenset[str]) -> Iterator[tuple[int, int, _Token | None]]:
+    """The analyzer's tokens of `text` (mode="index", removestops=False: EnglishAnalyzer's loop,
+    read from its word table) through set_matched_filter and Highlighter._merge_matched_tokens,
+    as (startchar, endchar, token): token is None for an unmatched one, which needs no object."""
     expansions = _EXPANSIONS
+    token = None
     for match in TOKEN_PATTERN.finditer(text):
         word = match.group()
         key = (word, True)
@@ -121,35 +123,30 @@ def _units(text: str) -> Iterator[tuple[str, int, int]]:
             continue
         base = match.start()
         for unit, _, start, end in expansion[1]:
-            yield unit, base + start, base + end
-
-
-def _merged(text: str, words: frozenset[str]) -> Iterator[_Token]:
-    """set_matched_filter and Highlighter._merge_matched_tokens, as Whoosh runs them."""
-    token = None
-    for unit, start, end in _units(text):
-        t = _Token(unit, start, end, unit in words)
-        if not t.matched:
-            if token is not None:
-                yield token
+            start += base
+            end += base
+            if unit not in words:
+                if token is not None:
+                    yield token.startchar, token.endchar, token
+                    token = None
+                yield start, end, None
+            elif token is None:
+                token = _Token(unit, start, end, True)
+            elif start <= token.endchar:
+                if end > token.endchar:
+                    token.text += unit[token.endchar - end :]
+                    token.endchar = end
+            else:
+                yield token.startchar, token.endchar, token
                 token = None
-            yield t
-            continue
-        if token is None:
-            token = t
-        elif t.startchar <= token.endchar:
-            if t.endchar > token.endchar:
-                token.text += t.text[token.endchar - t.endchar :]
-                token.endchar = t.endchar
-        else:
-            yield token
-            token = None
-            yield t
+                yield start, end, _Token(unit, start, end, True)
     if token is not None:
-        yield token
+        yield token.startchar, token.endchar, token
 
 
-def _fragments(text: str, tokens: Iterator[_Token], maxchars: int, surround: int) -> Iterator:
+def _fragments(
+    text: str, tokens: Iterator[tuple[int, int, _Token | None]], maxchars: int, surround: int
+) -> Iterator:
     """ContextFragmenter.fragment_tokens (charlimit None), step for step."""
     first = None
     firsts: deque[int] = deque()
@@ -157,17 +154,15 @@ def _fragments(text: str, tokens: Iterator[_Token], maxchars: int, surround: int
     tks: list[_Token] = []
     endchar = None
     currentlen = 0
-    for t in tokens:
-        startchar = t.startchar
-        endchar = t.endchar
+    for startchar, endchar, t in tokens:
         tlength = endchar - startchar
-        if countdown < 0 and not t.matched:
+        if countdown < 0 and t is None:
             firsts.append(startchar)
             while firsts and endchar - firsts[0] > surround:
                 firsts.popleft()
         elif currentlen + tlength > maxchars:
             countdown = 0
-        elif t.matched:
+        elif t is not None:
             countdown = surround
             if first is None:
                 if firsts:
