@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import islice
@@ -358,6 +359,14 @@ def run(
     fast = None if request.collapse else fast_outcome(opened, main, q, request, limit, weighting)
     if fast is not None:
         return fast
+    if not request.collapse and has_phrase(main):
+        # A phrase is checked position by position; one scored pass over its matches costs
+        # half of counting them and then ranking them in a second pass.
+        deadline = time.monotonic() + time_limit_s if time_limit_s else None
+        scores, complete = scored_matches(searcher, q, deadline)
+        return outcome_of(
+            opened, q, request, limit, scores, attach_matched_terms, timed_out=not complete
+        )
     # The exact total and the facets come from one unscored pass over every match; only the
     # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
     deadline = time.monotonic() + time_limit_s if time_limit_s else None
@@ -414,6 +423,23 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
     allowed = filter_predicate(opened, request)
     if allowed is not None:
         scores = keep_only(scores, allowed)
+
+    def attach(results: Results, docnums: list[int]) -> None:
+        attach_cached_terms(results, docnums, cache, main, weighting)
+
+    return outcome_of(opened, q, request, limit, scores, attach)
+
+
+def outcome_of(  # noqa: PLR0913 - the parts of one search
+    opened: OpenIndex,
+    q: wq.Query,
+    request: SearchRequest,
+    limit: int,
+    scores: dict[int, float],
+    attach: Callable[[Results, list[int]], None],
+    timed_out: bool = False,
+) -> Outcome:
+    """The page of hits, the total and the facets, from every match and its score."""
     if request.sort == "relevance":
         ranked = top(scores, limit)
     else:
@@ -422,10 +448,32 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
     results = Results(opened.searcher, q, ranked)
     start = (request.page - 1) * request.per_page
     shown = range(start, min(limit, results.scored_length()))
-    attach_cached_terms(results, [results.docnum(n) for n in shown], cache, main, weighting)
+    attach(results, [results.docnum(n) for n in shown])
     hits = [make_hit(results, n, request.explain) for n in shown]
     facets = facet_counts(count_facets_of(opened, list(scores)))
-    return Outcome(len(scores), hits, facets, False)
+    return Outcome(len(scores), hits, facets, timed_out)
+
+
+def scored_matches(
+    searcher: Searcher, q: wq.Query, deadline: float | None
+) -> tuple[dict[int, float], bool]:
+    """Every match with its score, walking the matchers once (False: the deadline passed)."""
+    scores: dict[int, float] = {}
+    checked = 0
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = q.matcher(subsearcher, _walking(subsearcher))
+        while matcher.is_active():
+            scores[offset + matcher.id()] = matcher.score()
+            matcher.next()
+            checked += 1
+            due = deadline is not None and checked % DEADLINE_CHECK_EVERY == 0
+            if due and time.monotonic() > deadline:
+                return scores, False
+    return scores, True
+
+
+def has_phrase(q: wq.Query) -> bool:
+    return isinstance(q, wq.Phrase) or any(has_phrase(c) for c in q.children())
 
 
 def first_by_key(keys: list, docnums: list[int], limit: int, highest: bool) -> list[tuple]:
