@@ -237,7 +237,9 @@ def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
         for h in hashes:
             frequency[h & mask] += 1
 
-    prefix_index: dict[int, list[int]] = {}
+    # A shingle's holders: one article as a bare int (most are held by one; a list each was
+    # most of the build's peak memory at 100k articles), several as a list.
+    prefix_index: dict[int, int | list[int]] = {}
     pairs: list[tuple[int, int]] = []
     for index in sorted(range(len(sets)), key=lambda i: len(sets[i])):
         hashes = sets[index]
@@ -245,13 +247,24 @@ def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
             continue
         seen: set[int] = set()
         for h in filter(prefix_index.__contains__, hashes):  # most miss: skip them in C
-            seen.update(prefix_index[h])
+            holders = prefix_index[h]
+            if type(holders) is int:
+                seen.add(holders)
+            else:
+                seen.update(holders)
         pairs.extend((min(index, other), max(index, other)) for other in seen)
         needed = max(1, int(CONTAINMENT_THRESHOLD * len(hashes)))
         # One integer per shingle orders by (frequency, hash): cheaper to sort than tuples.
         ranked = sorted([(frequency[h & mask] << 64) | h for h in hashes])
         for rank in ranked[: len(hashes) - needed + 1]:
-            prefix_index.setdefault(rank & _UNSIGNED, []).append(index)
+            h = rank & _UNSIGNED
+            holders = prefix_index.get(h)
+            if holders is None:
+                prefix_index[h] = index
+            elif type(holders) is int:
+                prefix_index[h] = [holders, index]
+            else:
+                holders.append(index)
     return pairs
 
 
