@@ -51,16 +51,18 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
     found: dict[str, str] = {}
     if not terms:
         return []
-    raw = TOKEN_PATTERN.findall(text)
-    frozen = frozenset(terms)
-    matching = _matching_raw(frozen, set(raw))
-    if not matching:
-        return []
-    # The analyzer's tokens, word by word, as english_analyzer()(text) yields them (stop words
-    # dropped), looked at only for the raw words that give a term.
-    for original in raw:
-        if original not in matching:
+    matching, other = _known_words(frozenset(terms))
+    # Word by word from the start, stopping once every term has its word: the first few
+    # sentences usually hold them all, so most of a long story is never scanned.
+    for match in TOKEN_PATTERN.finditer(text):
+        original = match.group()
+        if original in other:
             continue
+        if original not in matching:
+            if terms.isdisjoint(_query_units(original)[1]):
+                other.add(original)
+                continue
+            matching.add(original)
         for term in _query_units(original)[1]:
             if term not in terms or term in found:
                 continue
@@ -97,16 +99,14 @@ def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
     return units
 
 
-def _matching_raw(terms: frozenset[str], distinct: set[str]) -> set[str]:
+def _known_words(terms: frozenset[str]) -> tuple[set[str], set[str]]:
+    """Raw words known to give one of `terms`, and known not to (kept for 64 term sets)."""
     known = _KNOWN.get(terms)
     if known is None:
         if len(_KNOWN) >= 64:
             _KNOWN.pop(next(iter(_KNOWN)))
         known = _KNOWN[terms] = (set(), set())
-    matching, other = known
-    for word in distinct - matching - other:
-        (other if terms.isdisjoint(_query_units(word)[1]) else matching).add(word)
-    return distinct & matching
+    return known
 
 
 def matched_words(hit: WhooshHit, field_texts: dict[str, str]) -> dict[str, list[str]]:
