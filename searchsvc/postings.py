@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import nlargest
+from itertools import accumulate
 from operator import itemgetter
 
 from whoosh import query as wq
@@ -75,7 +76,7 @@ class PostingsCache:
             scorer = weighting.scorer(sub, fieldname, btext)
             if type(scorer).score is not BM25FScorer.score or not hasattr(scorer, "idf"):
                 raise Unsupported(f"scorer {type(scorer).__name__}")
-            ids, weights = _decoded(reader.postings(fieldname, btext))
+            ids, weights, deleted = _decoded(reader.postings(fieldname, btext))
             lengths = self._segment_lengths(number, reader, fieldname)
             idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             # The expression of whoosh.scoring.bm25, term for term, so the floats are the same.
@@ -85,7 +86,13 @@ class PostingsCache:
             ]
             if boost != 1.0:
                 part = [s * boost for s in part]
+            if len(deleted) > len(ids):
+                kept = [i for i, d in enumerate(ids) if d not in deleted]
+                ids, part = [ids[i] for i in kept], [part[i] for i in kept]
+                deleted = set()
             scores.update(zip([offset + d for d in ids], part, strict=True))
+            for docnum in deleted:  # usually far fewer than the postings: dropped afterwards
+                scores.pop(offset + docnum, None)
         return scores
 
     def _segment_lengths(self, number: int, reader, fieldname: str) -> bytes:  # noqa: ANN001
@@ -112,8 +119,9 @@ def _weighting_key(weighting: WeightingModel) -> tuple:
     )
 
 
-def _decoded(matcher) -> tuple[list[int], list[float]]:  # noqa: ANN001 - a Whoosh matcher
-    """Every (document, term frequency) of a segment's postings, deleted documents left out."""
+def _decoded(matcher) -> tuple[list[int], list[float], set[int]]:  # noqa: ANN001 - Whoosh's
+    """Every (document, term frequency) of a segment's postings, and the segment's deleted
+    documents (which the postings still list)."""
     excluded: set[int] = set()
     if isinstance(matcher, FilterMatcher):  # the segment has deletions
         if not matcher._exclude or matcher.boost != 1.0:
@@ -125,9 +133,11 @@ def _decoded(matcher) -> tuple[list[int], list[float]]:  # noqa: ANN001 - a Whoo
     weights: list[float] = []
     if isinstance(matcher, W3LeafMatcher):
         while True:  # whole blocks at a time: ids and weights are decoded arrays per block
-            matcher._read_ids()
+            matcher._read_data()
+            block_ids = matcher._data[0]
+            # Whoosh stores a block's ids as gaps and sums them in a Python generator.
+            ids.extend(block_ids if matcher._byteids else accumulate(block_ids))
             matcher._read_weights()
-            ids.extend(matcher._ids)
             weights.extend(matcher._weights)
             if matcher._lastblock:
                 break
@@ -137,10 +147,7 @@ def _decoded(matcher) -> tuple[list[int], list[float]]:  # noqa: ANN001 - a Whoo
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-    if excluded:
-        kept = [i for i, d in enumerate(ids) if d not in excluded]
-        ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-    return ids, weights
+    return ids, weights, excluded
 
 
 def evaluate(cache: PostingsCache, q: wq.Query, weighting: WeightingModel) -> Scores | None:
