@@ -375,8 +375,10 @@ def write_generation(
     procs = 2 if len(to_add) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 else 1
     writer = FastSegmentWriter(ix)
     try:
-        for story_id in to_delete:
-            writer.delete_by_term("id", story_id)
+        if to_delete:  # one searcher for all: Whoosh opens every segment anew per delete
+            with writer.searcher() as searcher:
+                for story_id in to_delete:
+                    writer.delete_by_term("id", story_id, searcher=searcher)
         if procs > 1:
             segments = write_segments(ix, to_add, story_document, procs)
             if progress:
