@@ -293,11 +293,10 @@ def brute_force_chunk(job: tuple[str, int, int, list[BenchQuery]]) -> list[tuple
         if reader.is_deleted(docnum):
             continue
         story = json.loads(reader.stored_fields(docnum)["story"])
-        texts = (
-            story.get("title") or "",
-            "\n\n".join(story.get("body") or ()),
-            story.get("caption") or "",
-        )
+        title = story.get("title") or ""
+        body = "\n\n".join(story.get("body") or ())
+        # The index searches the headline as part of the body too (schema.indexed_body).
+        texts = (title, f"{title}\n\n{body}" if title else body, story.get("caption") or "")
         fields = []
         for text in texts:
             positions: dict[str, list[int]] = {}
