@@ -32,6 +32,8 @@ from whoosh.scoring import BM25FScorer, WeightingModel
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from searchsvc.ranking import HeadFirst
+
 Scores = dict[int, float]  # global document number → score
 # Postings kept decoded per process and generation (≈ 100 bytes each as dict entries).
 CACHE_POSTINGS = 1_500_000
@@ -171,11 +173,36 @@ def _scores(cache: PostingsCache, q: wq.Query, weighting: WeightingModel) -> Sco
         return _union([_scores(cache, c, weighting) for c in q.subqueries])
     if type(q) is wq.And and q.boost == 1.0:
         return _intersection([_scores(cache, c, weighting) for c in q.subqueries])
+    if type(q) is HeadFirst:
+        return _head_first(
+            q, _scores(cache, q.child, weighting), _scores(cache, q.feedback, weighting)
+        )
     if type(q) is wq.AndNot and q.boost == 1.0:
         positive = _scores(cache, q.a, weighting)
         negative = _scores(cache, q.b, weighting)
         return {d: s for d, s in positive.items() if d not in negative}
     raise Unsupported(type(q).__name__)
+
+
+def _head_first(q: HeadFirst, child: Scores, feedback: Scores) -> Scores:
+    """ranking.HeadFirst's scores: the first round's head as it was, then the feedback mix
+    squashed below the head's lowest score, for every story the query's words match."""
+    head, share = q.head, q.child_share
+    floor = min(head.values(), default=None)
+    if floor is not None:
+        floor = max(floor, 1e-9)
+    mixed: Scores = {}
+    for docnum, score in child.items():
+        kept = head.get(docnum)
+        if kept is not None:
+            mixed[docnum] = kept
+            continue
+        score = share * score
+        extra = feedback.get(docnum)
+        if extra is not None:
+            score += extra
+        mixed[docnum] = score if floor is None else floor * score / (score + floor)
+    return mixed
 
 
 def _union(parts: list[Scores]) -> Scores:

@@ -29,6 +29,7 @@ from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, p
 from searchsvc.ranking import (
     DEFAULT_RANKING,
     NATURAL_NOTE,
+    HeadFirst,
     RankingSettings,
     is_natural,
     natural_query,
@@ -519,6 +520,8 @@ def wanted_terms(q: wq.Query) -> list[wq.Term]:
         return [q]
     if isinstance(q, wq.AndNot):
         return wanted_terms(q.a)
+    if isinstance(q, HeadFirst):  # its matchers are the query's words; feedback only scores
+        return wanted_terms(q.child)
     if isinstance(q, wq.Or | wq.And):
         return [leaf for sub in q.subqueries for leaf in wanted_terms(sub)]
     return []

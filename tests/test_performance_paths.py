@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -16,9 +17,11 @@ from searchsvc.dedup import _fold_for_identity
 from searchsvc.extract.article import normalise_for_identity
 from searchsvc.postings import PostingsCache, evaluate
 from searchsvc.query import parse
+from searchsvc.ranking import DEFAULT_RANKING, natural_query, searchable_words
 from searchsvc.search import WEIGHTING, QueryCompiler, SearchRequest, filter_query, search
 from searchsvc.searcher import IndexHandle
 from searchsvc.snippets import best_passage
+from tests.reliability import filler_stories
 
 QUERIES = [
     "korea",
@@ -166,3 +169,23 @@ def test_snippets_equal_whooshs_highlighter(opened, monkeypatch):
     assert len(seen) >= 20
     assert sum("<mark>" in ours for ours, _ in seen) >= 20
     assert [ours for ours, _ in seen] == [whooshs for _, whooshs in seen]
+
+
+def test_natural_language_with_feedback_equals_whoosh_scoring_every_match(tmp_path):
+    """Past the feedback head (ranking.HeadFirst), on stories the head cannot hold."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    filler_stories(seeds, 120)
+    indexer.build(seeds, tmp_path / "index")
+    handle = IndexHandle(tmp_path / "index")
+    opened = handle.get()
+    text = "tokyo seoul summit trade treaty railway"
+    result = search(opened, SearchRequest(q=text, per_page=60).validate())
+    assert result.mode == "natural" and result.total > 60
+    q = natural_query(searchable_words(text), DEFAULT_RANKING, opened.searcher, 60)
+    opened.searcher.weighting = DEFAULT_RANKING.weighting("natural")
+    every = opened.searcher.search(q, limit=None)
+    assert len(every) == result.total
+    best = sorted((round(h.score, 4) for h in every), reverse=True)[:60]
+    assert [h.score for h in result.hits] == best
+    handle.close()
