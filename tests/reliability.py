@@ -229,8 +229,11 @@ def kill_trial(seeds: Path, index: Path, delay_s: float, answer) -> KillTrial:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         state = "running"
-    now = gens.current(index).name
-    old_answered = answer() == before_total and (state == "finished" or now == before_generation)
+    live = gens.current(index)
+    # A build killed just after its switch (while it tidies up) has legitimately put a complete
+    # new generation live; anything else must leave the old one.
+    complete = live.name == before_generation or bool(live.meta().get("doc_count"))
+    old_answered = answer() == before_total and complete
     rebuilt = run_index(seeds, index)
     leftovers = sorted(p.name for p in index.glob(f"{gens.TMP_PREFIX}*"))
     return KillTrial(delay_s, state, old_answered, rebuilt.returncode == 0, leftovers)
