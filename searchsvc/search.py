@@ -357,22 +357,21 @@ def run(
         q = scoreless if isinstance(q, wq.Every) else wq.And([q, scoreless])
     limit = request.page * request.per_page
     searcher.weighting = weighting
+    deadline = time.monotonic() + time_limit_s if time_limit_s else None
     fast = None if request.collapse else fast_outcome(opened, main, q, request, limit, weighting)
     if fast is not None:
         return fast
     if not request.collapse and has_phrase(main):
         # A phrase is checked position by position; one scored pass over its matches costs
         # half of counting them and then ranking them in a second pass.
-        deadline = time.monotonic() + time_limit_s if time_limit_s else None
         scores, complete = scored_matches(searcher, q, deadline)
         return outcome_of(
             opened, q, request, limit, scores, attach_matched_terms, timed_out=not complete
         )
     # The exact total and the facets come from one unscored pass over every match; only the
     # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
-    deadline = time.monotonic() + time_limit_s if time_limit_s else None
     matched, complete = matched_docnums(searcher, q, deadline)
-    total = sum(len(docnums) for _, _, docnums in matched)
+    total = len(matched)
     timed_out = not complete
     collapse = Collapse(StoryClusters.of(opened)) if request.collapse else None
     if request.sort == "relevance":
@@ -396,7 +395,7 @@ def run(
     facets = facet_counts(count_facets(opened, matched))
     if collapse is None:
         return Outcome(total, hits, facets, timed_out)
-    clusters, every = collapse.count(o + d for _, o, docnums in matched for d in docnums)
+    clusters, every = collapse.count(matched)
     for n, hit in zip(shown, hits, strict=True):
         hit.cluster = collapse.describe(results.docnum(n), every)
     return Outcome(total, hits, facets, timed_out, clusters)
@@ -442,16 +441,14 @@ def outcome_of(  # noqa: PLR0913 - the parts of one search
 ) -> Outcome:
     """The page of hits, the total and the facets, from every match and its score."""
     if request.sort == "relevance":
-        ranked = top(scores, limit)
+        results = Results(opened.searcher, q, top(scores, limit))
     else:
-        keys = global_column(opened, "newest" if request.sort == "newest" else "oldest", False)
-        ranked = first_by_key(keys, list(scores), limit, highest=request.sort == "newest")
-    results = Results(opened.searcher, q, ranked)
+        results = sorted_by_date(opened, q, list(scores), request.sort, limit)
     start = (request.page - 1) * request.per_page
     shown = range(start, min(limit, results.scored_length()))
     attach(results, [results.docnum(n) for n in shown])
     hits = [make_hit(results, n, request.explain) for n in shown]
-    facets = facet_counts(count_facets_of(opened, list(scores)))
+    facets = facet_counts(count_facets(opened, list(scores)))
     return Outcome(len(scores), hits, facets, timed_out)
 
 
@@ -554,7 +551,7 @@ def global_column(opened: OpenIndex, name: str, translate: bool) -> list:
         values = []
         for subsearcher, offset in opened.searcher.leaf_searchers():
             assert offset == len(values)
-            values.extend(column_values(opened, subsearcher, name, translate))
+            values.extend(subsearcher.reader().column_reader(name, translate=translate))
         opened.cache[key] = values
     return values
 
@@ -569,12 +566,12 @@ def global_days(opened: OpenIndex) -> list[int | None]:
     return values
 
 
-def count_facets_of(opened: OpenIndex, docnums: list[int]) -> dict[str, Counter]:
-    """count_facets for global document numbers."""
+def count_facets(opened: OpenIndex, docnums: list[int]) -> dict[str, Counter]:
+    """Each facet's values counted over the matches (global document numbers)."""
     groups: dict[str, Counter] = {}
     for name in FACETS:
         if name not in opened.searcher.schema:
-            continue
+            continue  # a generation built before this facet field existed
         if not docnums:
             groups[name] = Counter()
             continue
@@ -584,24 +581,20 @@ def count_facets_of(opened: OpenIndex, docnums: list[int]) -> dict[str, Counter]
     return groups
 
 
-Matched = list[tuple[Searcher, int, list[int]]]  # (segment searcher, docnum offset, local docnums)
-
-
 def matched_docnums(
     searcher: Searcher, q: wq.Query, deadline: float | None = None
-) -> tuple[Matched, bool]:
-    """Every matching document, per segment, without scoring (deleted documents excluded).
+) -> tuple[list[int], bool]:
+    """Every matching document (global numbers, in order), without scoring (deleted documents
+    excluded).
 
     The flag is False when the deadline (time.monotonic()) passed first: the matches are then
     the ones found so far, and the caller reports the search as timed out.
     """
-    matched = []
+    matched: list[int] = []
     for subsearcher, offset in searcher.leaf_searchers():
         ids = q.matcher(subsearcher, _walking(subsearcher, scored=False)).all_ids()
-        docnums: list[int] = []
-        matched.append((subsearcher, offset, docnums))
         while chunk := list(islice(ids, DEADLINE_CHECK_EVERY)):
-            docnums.extend(chunk)
+            matched.extend(offset + docnum for docnum in chunk)
             more_may_follow = len(chunk) == DEADLINE_CHECK_EVERY
             if more_may_follow and deadline is not None and time.monotonic() > deadline:
                 return matched, False
@@ -616,49 +609,20 @@ def _walking(searcher: Searcher, scored: bool = True) -> SearchContext:
     return context.set(needs_current=True)
 
 
-def column_values(opened: OpenIndex, subsearcher: Searcher, name: str, translate: bool) -> list:
-    """A segment's column as a list, read once per generation (segments never change)."""
-    reader = subsearcher.reader()
-    key = ("column", reader.segment().segment_id(), name, translate)
-    values = opened.cache.get(key)
-    if values is None:
-        values = opened.cache[key] = list(reader.column_reader(name, translate=translate))
-    return values
-
-
-def count_facets(opened: OpenIndex, matched: Matched) -> dict[str, Counter]:
-    groups: dict[str, Counter] = {}
-    for name in FACETS:
-        if name not in opened.searcher.schema:
-            continue  # a generation built before this facet field existed
-        counts: Counter = Counter()
-        for subsearcher, _, docnums in matched:
-            if docnums:
-                values = column_values(opened, subsearcher, name, True)
-                counts.update(map(values.__getitem__, docnums))
-        groups[name] = counts
-    return groups
-
-
 def sorted_by_date(
     opened: OpenIndex,
     q: wq.Query,
-    matched: Matched,
+    matched: list[int],
     sort: str,
     limit: int,
     collapse: Collapse | None = None,
-):
-    """The first `limit` matches by date, as Whoosh's sorting collector orders and scores them
-    (with `collapse`, only each cluster's first)."""
-    field_name = "newest" if sort == "newest" else "oldest"
-    keyed = (
-        (keys[docnum], offset + docnum)
-        for subsearcher, offset, docnums in matched
-        for keys in (column_values(opened, subsearcher, field_name, False),)
-        for docnum in docnums
-    )
-    if collapse is not None:
-        keyed = collapse.best_per_cluster(keyed, highest=sort == "newest")
+) -> Results:
+    """The first `limit` matches (global numbers, in order) by date, as Whoosh's sorting
+    collector orders and scores them (with `collapse`, only each cluster's first)."""
+    keys = global_column(opened, "newest" if sort == "newest" else "oldest", False)
+    if collapse is None:
+        return Results(opened.searcher, q, first_by_key(keys, matched, limit, sort == "newest"))
+    keyed = collapse.best_per_cluster(((keys[d], d) for d in matched), highest=sort == "newest")
     pick = heapq.nlargest if sort == "newest" else heapq.nsmallest
     return Results(opened.searcher, q, pick(limit, keyed))
 
