@@ -180,6 +180,23 @@ _EXPANSIONS_MAX = 500_000
 _SENTINEL = " zzzsentinel"
 
 
+def word_expansion(word: str, indexing: bool) -> _Expansion | None:
+    """What the pipeline makes of one surface word, from the shared per-word table: (stopped,
+    units, position shift), a unit being (text, position offset, start offset, end offset).
+
+    For code that walks a text word by word itself (snippets, matched words); the analyzer's own
+    loops read the table inline, being the indexing hot path.
+    """
+    key = (word, indexing)
+    try:
+        return _EXPANSIONS[key]
+    except KeyError:
+        if len(_EXPANSIONS) > _EXPANSIONS_MAX:
+            _EXPANSIONS.clear()
+        expansion = _EXPANSIONS[key] = _expand(word, indexing)
+        return expansion
+
+
 @lru_cache(maxsize=1)
 def _reference_pipeline() -> Analyzer:
     return english_pipeline()

@@ -12,7 +12,7 @@ import re
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
-from searchsvc.analysis import _EXPANSIONS, TOKEN_PATTERN, _expand
+from searchsvc.analysis import TOKEN_PATTERN, word_expansion
 from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS
 
 # Fields a reader can see on the page, in the order chips are shown. `title` and `body` are
@@ -84,11 +84,7 @@ def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
         return _QUERY_UNITS[word]
     except KeyError:
         pass
-    key = (word, False)
-    try:
-        expansion = _EXPANSIONS[key]
-    except KeyError:  # shared with the analyzer, which clears it when it grows too big
-        expansion = _EXPANSIONS[key] = _expand(word, False)
+    expansion = word_expansion(word, False)
     if len(_QUERY_UNITS) > 500_000:
         _QUERY_UNITS.clear()
     if expansion is None or expansion[0]:  # nothing left, or a stop word (removed)

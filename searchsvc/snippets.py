@@ -26,7 +26,7 @@ from whoosh.highlight import (
     top_fragments,
 )
 
-from searchsvc.analysis import _EXPANSIONS, TOKEN_PATTERN, _expand
+from searchsvc.analysis import TOKEN_PATTERN, word_expansion
 
 SNIPPET_CHARS = 240
 SURROUND = 80
@@ -110,15 +110,9 @@ def _merged(text: str, words: frozenset[str]) -> Iterator[tuple[int, int, _Token
     """The analyzer's tokens of `text` (mode="index", removestops=False: EnglishAnalyzer's loop,
     read from its word table) through set_matched_filter and Highlighter._merge_matched_tokens,
     as (startchar, endchar, token): token is None for an unmatched one, which needs no object."""
-    expansions = _EXPANSIONS
     token = None
     for match in TOKEN_PATTERN.finditer(text):
-        word = match.group()
-        key = (word, True)
-        try:
-            expansion = expansions[key]
-        except KeyError:
-            expansion = expansions[key] = _expand(word, True)
+        expansion = word_expansion(match.group(), True)
         if expansion is None:
             continue
         base = match.start()
