@@ -1,0 +1,1 @@
+"""Search engines behind one interface (base.py); `open_engine` picks one from the settings."""

@@ -1,0 +1,175 @@
+"""The engine seam: what the service asks of a search engine, and nothing more.
+
+Everything above this module (search(), the web layer, feeds, exports, the timeline, permalinks,
+the CLI, the indexing pipeline) speaks these types and the engine-neutral values of
+`searchsvc.model`; everything below it is one package per engine (`engines/whoosh/`,
+`engines/opensearch/`), the only code that imports that engine's library. django-haystack's
+`BaseSearchBackend` is the model: a handful of methods, each engine one package.
+
+Two roles, as an index has two lives:
+
+- An `Engine` owns the generations of one index (a folder of Whoosh segment sets, or a set of
+  OpenSearch indices behind an alias). It opens the live one and pinned ones for reading, and
+  writes, publishes and prunes them for the indexing pipeline. Opening is cheap after the first
+  time: engines keep what they opened and notice a newly published generation on their own.
+- A `Generation` is one immutable, complete index build. Every read goes through it, so a
+  search, its facets, its timeline and its permalink all come from the same build.
+
+Contract every engine keeps (the contract tests in tests/contract/ check each engine):
+
+- `Generation.run(plan)` answers the plan's page of hits with the *exact* total of matches,
+  the facet counts over every match, snippets as HTML-escaped text with `<mark>` around the
+  matched words, `matched` words per field, and `timed_out=True` with what was found when the
+  plan's deadline passed. It never raises for a plan that `search()` built from a parsed query;
+  bad input is refused before (QuerySyntaxError, InvalidParameter), engine trouble is
+  `EngineUnavailable`.
+- Nothing on a Generation mutates shared state per call: the ranking comes with the plan, and
+  a Generation is safe to call from several threads at once.
+- Reads of a generation that was pruned raise `GenerationGone`; no generation yet is
+  `IndexMissing`.
+- The serving side never imports the writing side: `Engine.writer()` imports its writing code
+  lazily, so a gunicorn worker that only reads never loads it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+
+from searchsvc.extract.article import Article
+from searchsvc.model import Cluster, Matches, SearchPlan
+
+# progress(stage, done, total): long work reports as it goes (the CLI draws it).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine may lack; callers read these instead of testing the engine's type."""
+
+    score_parts: bool = True  # explain=1 gives BM25 parts per term (else: the total score only)
+    exact_cluster_counts: bool = True  # collapse=1 counts clusters over every match
+    prefix_cap: bool = True  # prefix* expansions capped at max_expansion, most frequent kept
+    pinned_generations: bool = True  # older generations stay searchable until pruned
+
+
+@dataclass(frozen=True)
+class GenerationInfo:
+    """What a generation says about itself (meta.json on Whoosh, index metadata on OpenSearch)."""
+
+    name: str  # "gen-000042"
+    doc_count: int
+    built_at: str  # ISO 8601, UTC
+    seeds: str = ""  # the folder it was built from
+    extra: dict = field(default_factory=dict)  # the build summary and engine-specific facts
+
+
+class Generation(ABC):
+    """One complete, immutable index build, opened for reading."""
+
+    capabilities: Capabilities = Capabilities()
+
+    @property
+    @abstractmethod
+    def info(self) -> GenerationInfo: ...
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @abstractmethod
+    def run(self, plan: SearchPlan) -> Matches:
+        """Execute one search plan: the page of hits, exact total, facets, within the deadline."""
+
+    @abstractmethod
+    def story(self, story_id: str) -> Article:
+        """One story by id (raises ArticleNotFound)."""
+
+    @abstractmethod
+    def stories(self) -> Iterator[Article]:
+        """Every story, in no particular order."""
+
+    @abstractmethod
+    def related(self, story_id: str, limit: int) -> list[Article]:
+        """'More like this': stories sharing the story's most telling words, never the story."""
+
+    @abstractmethod
+    def labels(self, field_name: str) -> list[str]:
+        """Every distinct value of a label field ("outlet", "category"), sorted."""
+
+    @abstractmethod
+    def vocabulary(self) -> dict[str, int]:
+        """Surface word → document frequency, for spelling suggestions (may be empty)."""
+
+    @abstractmethod
+    def cluster_of(self, story_id: str) -> Cluster | None:
+        """The story's cluster (computed at index time), or None when it is in none."""
+
+    @abstractmethod
+    def collected_days(self) -> dict[date, int]:
+        """Stories collected per (exact) day over the whole generation, for the timeline."""
+
+    def check(self, full: bool = False) -> list[str]:
+        """Problems found with this generation's storage (empty: healthy). Cheap unless full."""
+        return []
+
+
+class Engine(ABC):
+    """The generations of one index: opened for reading, written and published for building."""
+
+    @abstractmethod
+    def live(self) -> Generation:
+        """The published generation (raises IndexMissing when none was built yet)."""
+
+    @abstractmethod
+    def pinned(self, name: str) -> Generation:
+        """An older generation by name (raises GenerationGone once pruned or never built)."""
+
+    @abstractmethod
+    def health(self) -> dict:
+        """{"status": "ok" | "degraded" | "unavailable", "problems": [...], ...} for /api/health."""
+
+    @abstractmethod
+    def build_lock(self, wait_s: float = 0.0) -> AbstractContextManager[None]:
+        """Held for a whole build; raises IndexBusy when another build holds it."""
+
+    @abstractmethod
+    def writer(self) -> GenerationWriter:
+        """The writing side (imported lazily: serving processes never load it)."""
+
+    def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
+        """Release what was opened (searchers, connections)."""
+
+
+class GenerationWriter(ABC):
+    """Writes new generations and makes them live; used only by the indexing pipeline."""
+
+    @abstractmethod
+    def write(
+        self,
+        stories: Iterable[Article],
+        clusters: list[Cluster],
+        info: GenerationInfo,
+        base: str | None,
+        progress: Progress | None = None,
+    ) -> str:
+        """Write a complete new generation named info.name; return its name. Not yet live.
+
+        `base` names the generation it may reuse unchanged parts of (None: write everything).
+        A failure or interruption leaves nothing half-written visible to readers.
+        """
+
+    @abstractmethod
+    def publish(self, name: str) -> None:
+        """Make a written generation the live one, atomically."""
+
+    @abstractmethod
+    def prune(self, keep: int) -> list[str]:
+        """Delete all but the newest `keep` generations (never the live or last verified one)."""
+
+    @abstractmethod
+    def next_name(self) -> str:
+        """The name the next generation will get ("gen-000043")."""
