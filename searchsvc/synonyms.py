@@ -84,7 +84,9 @@ def load(extra_file: str | None = None) -> SynonymTable:
         try:
             lines += Path(extra_file).read_text("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            log.error("synonyms file %s not read (%s); using the default list only", extra_file, exc)
+            log.error(
+                "synonyms file %s not read (%s); using the default list only", extra_file, exc
+            )
     return table_of(parse_groups(lines))
 
 
