@@ -275,3 +275,14 @@ def is_plain_words(node: Node | None) -> bool:
     if isinstance(node, All):
         return all(is_plain_words(c) for c in node.children)
     return False
+
+
+def written_plainly(text: str) -> bool:
+    """True when the query is only bare words: no quotes, operators, fields, prefixes, signs or
+    parentheses. Only such a query may be read as a sentence (natural language) or widened from
+    "all words" to "any word"; anything the user spelled out is taken exactly as written."""
+    try:
+        tokens = tokenize(text)
+    except QuerySyntaxError:
+        return False
+    return all(t.kind == "word" and not t.field and not t.text.endswith("*") for t in tokens)
