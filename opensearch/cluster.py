@@ -46,6 +46,8 @@ ROOT = HERE.parent  # the project root
 MAIN_CLASS = "org.searchsvc.opensearch.LocalNode"
 TRANSPORT_OFFSET = 100
 LOG_TAIL_LINES = 40
+# All nodes joined, some replicas unassigned, nothing recovering for this long: green will not come.
+STUCK_YELLOW_SECONDS = 20
 
 
 class Failure(Exception):
@@ -178,10 +180,9 @@ class Cluster:
             "cluster.routing.allocation.disk.threshold_enabled": "false",
         }
         if self.nodes == 1:
-            # No discovery and no bootstrap vote; the node elects itself at once. Replicas could
-            # never be assigned on one node, so indices default to none and the cluster is green.
+            # No discovery and no bootstrap vote; the node elects itself at once. (Replicas could
+            # never be assigned on one node: `up` makes 0 the cluster's default, see cmd_up.)
             s["discovery.type"] = "single-node"
-            s["cluster.default_number_of_replicas"] = "0"
         else:
             # Every node knows every transport address; the first start bootstraps the cluster
             # from these cluster-manager-eligible node names (ignored once a cluster state exists).
@@ -281,6 +282,7 @@ class Cluster:
         t0 = time.monotonic()
         last_line = ""
         last_print = 0.0
+        stuck_since: float | None = None
         while True:
             reap_children()
             for i in range(self.nodes):
@@ -299,6 +301,14 @@ class Cluster:
             ):
                 say(f"cluster {self.name} is green: {joined} node(s) after {time.monotonic() - t0:.1f} s")
                 return
+            if h and joined == self.nodes and status == "yellow" and not any(
+                h.get(k) for k in ("initializing_shards", "relocating_shards", "delayed_unassigned_shards", "number_of_pending_tasks")
+            ):
+                stuck_since = stuck_since or time.monotonic()
+                if time.monotonic() - stuck_since > STUCK_YELLOW_SECONDS:
+                    raise StuckYellow(h)
+            else:
+                stuck_since = None
             line = f"http up {len(answering)}/{self.nodes}, joined {joined}/{self.nodes}, health {status}"
             if h and h.get("unassigned_shards"):
                 line += f", unassigned shards {h['unassigned_shards']}"
@@ -315,6 +325,15 @@ class NodeDied(Failure):
     def __init__(self, i: int) -> None:
         super().__init__(f"node-{i} exited while the cluster was starting")
         self.index = i
+
+
+class StuckYellow(Failure):
+    def __init__(self, health: dict) -> None:
+        super().__init__(
+            f"every node has joined but {health.get('unassigned_shards')} shard(s) stay unassigned with nothing "
+            f"recovering for {STUCK_YELLOW_SECONDS} s: an index asks for more replicas than the cluster has "
+            "nodes for (see GET /_cluster/allocation/explain); the cluster itself is up"
+        )
 
 
 class Timeout(Failure):
@@ -416,8 +435,10 @@ def ensure_built() -> None:
         raise Failure(f"`{mvn}` not found: Maven builds the node launcher (apt-get install maven)")
     say("building the launcher with Maven (the first build downloads ~45 MB of jars to ~/.m2) ...")
     t0 = time.monotonic()
-    # Remove stale jars first: copy-dependencies never deletes a jar dropped from the pom.
-    shutil.rmtree(lib, ignore_errors=True)
+    # copy-dependencies never deletes a jar dropped from the pom: start lib afresh when the pom
+    # changed. (Not otherwise: running nodes of another OPENSEARCH_DIR read their jars from here.)
+    if not stamp.exists() or (HERE / "pom.xml").stat().st_mtime > stamp.stat().st_mtime:
+        shutil.rmtree(lib, ignore_errors=True)
     result = subprocess.run(
         [mvn, "-q", "-B", "package", "-DskipTests"],
         cwd=HERE,
@@ -484,6 +505,10 @@ def cmd_up(cluster: Cluster) -> int:
         cluster.stop(started)
         say("stopped the nodes this command had started")
         return 1
+    except StuckYellow as e:
+        say(f"error: {e}")
+        say("leaving the nodes running; `down` stops them")
+        return 1
     except Timeout as e:
         say(str(e))
         silent = [i for i in range(cluster.nodes) if i not in e.answering] or [0]
@@ -501,8 +526,27 @@ def cmd_up(cluster: Cluster) -> int:
     except Failure:
         cluster.stop(started)
         raise
+    if cluster.nodes == 1:
+        default_zero_replicas(cluster)
     print(cluster.urls(), flush=True)
     return 0
+
+
+def default_zero_replicas(cluster: Cluster) -> None:
+    """On one node a replica can never be assigned: make new indices default to 0 replicas.
+
+    cluster.default_number_of_replicas is read from the cluster state's persistent settings (not
+    from node settings), so it is set through the API; it is kept in path.data across restarts.
+    """
+    body = json.dumps({"persistent": {"cluster.default_number_of_replicas": 0}}).encode()
+    req = urllib.request.Request(
+        cluster.url(0) + "/_cluster/settings", data=body, method="PUT", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            resp.read()
+    except OSError as e:
+        raise Failure(f"could not set cluster.default_number_of_replicas=0: {e}") from None
 
 
 def cmd_down(cluster: Cluster) -> int:
@@ -570,6 +614,9 @@ def cmd_start_node(cluster: Cluster, i: int, wait: bool) -> int:
     except NodeDied as e:
         say(str(e))
         print_tail(cluster, e.index)
+        return 1
+    except StuckYellow as e:
+        say(f"error: {e}")
         return 1
     except Timeout as e:
         say(str(e))
