@@ -218,15 +218,18 @@ class Cluster:
             *self.settings(i),
         ]
 
-    def spawn(self, i: int) -> int:
-        home = self.node_home(i)
-        (home / "tmp").mkdir(parents=True, exist_ok=True)
+    def check_ports(self, i: int) -> None:
         for port in (self.http_port(i), self.transport_port(i)):
             if port_in_use(port):
                 raise Failure(
                     f"port {port} on 127.0.0.1 is taken by another process; "
                     f"set OPENSEARCH_PORT (node I uses PORT+I and PORT+{TRANSPORT_OFFSET}+I)"
                 )
+
+    def spawn(self, i: int) -> int:
+        home = self.node_home(i)
+        (home / "tmp").mkdir(parents=True, exist_ok=True)
+        self.check_ports(i)
         log = self.log_file(i)
         if log.exists():
             log.replace(log.with_name(log.name + ".1"))  # keep the previous run's log for post-mortems
@@ -433,7 +436,7 @@ def ensure_built() -> None:
     mvn = os.environ.get("MVN", "").strip() or "mvn"
     if not shutil.which(mvn):
         raise Failure(f"`{mvn}` not found: Maven builds the node launcher (apt-get install maven)")
-    say("building the launcher with Maven (the first build downloads ~45 MB of jars to ~/.m2) ...")
+    say("building the launcher with Maven (the first build downloads ~85 MB of jars and plugins to ~/.m2) ...")
     t0 = time.monotonic()
     # copy-dependencies never deletes a jar dropped from the pom: start lib afresh when the pom
     # changed. (Not otherwise: running nodes of another OPENSEARCH_DIR read their jars from here.)
@@ -490,6 +493,9 @@ def cmd_up(cluster: Cluster) -> int:
     saved_file.write_text(json.dumps(cluster.layout()) + "\n")
     mode = "single-node" if cluster.nodes == 1 else f"{cluster.nodes} nodes"
     say(f"cluster {cluster.name}: {mode}, heap {cluster.heap} each, data in {cluster.dir}")
+    for i in range(cluster.nodes):
+        if i not in running:
+            cluster.check_ports(i)
     started: list[int] = []
     try:
         for i in range(cluster.nodes):
