@@ -198,6 +198,8 @@ class Cluster:
             f"-Xmx{self.heap}",
             "-XX:+UseG1GC",
             "-Xss1m",
+            # A node out of heap dies (visible in status and its log) rather than limping on.
+            "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true",
             "-Dfile.encoding=UTF-8",
             f"-Djava.io.tmpdir={tmp}",
