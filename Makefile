@@ -6,7 +6,7 @@ SEEDS  ?= seeds
 INDEX  ?= index
 BIND   ?= 127.0.0.1:8000
 
-.PHONY: run test index lint format bench-extraction bench-ranking clean
+.PHONY: run test index lint format bench-extraction bench-ranking clean opensearch-up opensearch-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,11 @@ bench-ranking: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV) build *.egg-info
 	find $(INDEX) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+## Local OpenSearch cluster (see opensearch/README.md); OPENSEARCH_NODES, OPENSEARCH_PORT,
+## OPENSEARCH_DIR are read from the environment (or `make opensearch-up OPENSEARCH_NODES=1`)
+opensearch-up:
+	$(PYTHON) opensearch/cluster.py up
+
+opensearch-down:
+	$(PYTHON) opensearch/cluster.py down
