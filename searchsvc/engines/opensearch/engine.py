@@ -35,8 +35,13 @@ from searchsvc.engines.opensearch.client import answering, connect, describe
 from searchsvc.engines.opensearch.documents import cluster_from_source, story_from_source
 from searchsvc.engines.opensearch.execution import compile_plan, matches_of, request_body
 from searchsvc.engines.opensearch.prefixes import dropped_expansions
-from searchsvc.errors import ArticleNotFound, EngineUnavailable, GenerationGone, IndexBusy
-from searchsvc.errors import IndexMissing
+from searchsvc.errors import (
+    ArticleNotFound,
+    EngineUnavailable,
+    GenerationGone,
+    IndexBusy,
+    IndexMissing,
+)
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster, Matches, SearchPlan
 

@@ -20,7 +20,7 @@ from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
 from searchsvc.engines.opensearch.mapping import FACET_FIELDS
 from searchsvc.model import Hit, Matches, SearchPlan
-from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS
+from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS, RankingSettings
 
 SNIPPET_CHARS = 240  # snippets.SNIPPET_CHARS on Whoosh
 MARK, UNMARK = "<mark>", "</mark>"
@@ -46,9 +46,13 @@ class Compiled:
     prefixes: list[tuple[str, str, str]]
 
 
+def ranking_of(plan: SearchPlan) -> RankingSettings:
+    return plan.ranking or DEFAULT_RANKING  # type: ignore[return-value]
+
+
 def compile_plan(plan: SearchPlan) -> Compiled:
     """The plan's query (filters included) and the same query aimed at the snippet field."""
-    ranking = plan.ranking or DEFAULT_RANKING
+    ranking = ranking_of(plan)
     if plan.mode == "browse" or plan.tree is None and not plan.words:
         main, shown = {"match_all": {}}, None
         compiler = Compiler(FIELD_BOOSTS, plan.max_expansion)
@@ -130,7 +134,6 @@ def highlight(shown_query: dict) -> dict:
             "text": {
                 "number_of_fragments": 1,
                 "fragment_size": SNIPPET_CHARS,
-                "boundary_scanner": "word",
                 "highlight_query": shown_query,
             },
         },
@@ -183,7 +186,9 @@ def hit_of(plan: SearchPlan, raw: dict) -> Hit:
         snippet=snippet(highlights, story.text, story.caption),
         also_in=list(story.also_in),
         matched=matched_words(highlights, story.title),
-        explain=score_parts(raw) if plan.explain and "_explanation" in raw else None,
+        explain=score_parts(raw, ranking_of(plan).k1)
+        if plan.explain and "_explanation" in raw
+        else None,
         cluster=cluster_of_hit(source, raw) if plan.collapse else None,
     )
 

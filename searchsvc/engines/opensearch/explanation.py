@@ -15,7 +15,8 @@ TEXT_FIELDS = ("title", "body", "caption", "outlet_text", "category_text")
 MODEL = "BM25"
 
 
-def score_parts(raw_hit: dict) -> dict:
+def score_parts(raw_hit: dict, k1: float) -> dict:
+    """`k1`: BM25's, which Lucene folds into the boost it reports ((k1 + 1) x the weight)."""
     explanation = raw_hit["_explanation"]
     parts = []
     for node in _weights(explanation):
@@ -29,7 +30,7 @@ def score_parts(raw_hit: dict) -> dict:
                 "field": field_name,
                 "term": match.group("term").strip('"'),
                 "occurrences": round(_detail(node, "freq") or 0.0, 4),
-                "field_weight": round(_detail(node, "boost") or 1.0, 4),
+                "field_weight": round((_detail(node, "boost") or k1 + 1) / (k1 + 1), 4),
                 "score": round(node["value"], 4),
             }
         )
