@@ -17,6 +17,7 @@ from searchsvc.analysis import STOP_WORDS, TOKEN_PATTERN, fold
 from searchsvc.engines.opensearch.mapping import CJK_CLASS, QUERY_FIELDS
 from searchsvc.model import Filters
 from searchsvc.query import All, Any, Node, Not, Phrase, Word
+from searchsvc.ranking import searchable_words
 
 Clause = dict
 CJK_PATTERN = re.compile(CJK_CLASS)
@@ -30,6 +31,8 @@ class Compiler:
     max_expansion: int
     # Index field renames, e.g. {"body": "text"}: the same query aimed at the snippet field.
     renamed: dict[str, str] = field(default_factory=dict)
+    # (index field, term) → boost turning Lucene's idf into the Whoosh engine's (idf.py).
+    idf_ratios: dict[tuple[str, str], float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     # (index field, folded stem, as typed) of each prefix* searched
     prefixes: list[tuple[str, str, str]] = field(default_factory=list)
@@ -75,8 +78,11 @@ class Compiler:
         # CJK text is cut into bigrams that share a position, so a phrase of them would match
         # any one bigram: all of them must match instead (Whoosh: consecutive positions).
         kind = "match" if CJK_PATTERN.search(text) else "match_phrase"
+        terms = searchable_words(text) if self.idf_ratios else []
         per_field = []
         for index_field, boost in self.fields_for(field_name):
+            if len(terms) == 1:
+                boost *= self.idf_ratios.get((index_field, terms[0]), 1.0)
             spec: dict = {"query": text, "boost": boost}
             if kind == "match":
                 spec["operator"] = "and"
@@ -113,10 +119,22 @@ def analyses_to_something(text: str, drop_stop_words: bool) -> bool:
     return False
 
 
-def natural(words: tuple[str, ...], boosts: dict[str, float], renamed: dict[str, str]) -> Clause:
+def natural(
+    words: tuple[str, ...],
+    boosts: dict[str, float],
+    renamed: dict[str, str],
+    idf_ratios: dict[tuple[str, str], float],
+) -> Clause:
     """Any of the sentence's words (already analysed, each once) in any weighted field."""
     clauses = [
-        {"term": {renamed.get(name, name): {"value": word, "boost": boost}}}
+        {
+            "term": {
+                renamed.get(name, name): {
+                    "value": word,
+                    "boost": boost * idf_ratios.get((name, word), 1.0),
+                }
+            }
+        }
         for word in dict.fromkeys(words)
         for name, boost in boosts.items()
         if boost > 0

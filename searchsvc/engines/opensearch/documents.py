@@ -50,9 +50,7 @@ def story_document(story: Article, ordinal: int, cluster: Cluster | None) -> dic
     epoch = published_epoch(story.published)
     doc: dict[str, object] = {
         "id": story.id,
-        "title": story.title or "",
         "body": indexed_body(story),
-        "caption": story.caption or "",
         "text": story.text,
         "outlet_text": story.outlet or "",
         "category_text": story.category or "",
@@ -63,14 +61,17 @@ def story_document(story: Article, ordinal: int, cluster: Cluster | None) -> dic
         "clustered": cluster is not None,
         "story": story_record(story),
     }
-    # Empty labels are left out: facets count only stories that have the label.
-    labels = {
+    # Empty fields are left out: facets count only stories that have the label, and a text
+    # field's story count is then Lucene's (idf.py).
+    optional = {
+        "title": story.title or "",
+        "caption": story.caption or "",
         "outlet": story.outlet or "",
         "category": story.category or "",
         "month": day.strftime("%Y-%m") if day else "",
         "day_label": day_label(day, story.published_approximate),
     }
-    doc.update({name: value for name, value in labels.items() if value})
+    doc.update({name: value for name, value in optional.items() if value})
     if day:
         doc["day"] = day.isoformat()
     if cluster is not None:

@@ -34,6 +34,7 @@ from searchsvc.engines.base import (
 from searchsvc.engines.opensearch.client import answering, connect, describe
 from searchsvc.engines.opensearch.documents import cluster_from_source, story_from_source
 from searchsvc.engines.opensearch.execution import compile_plan, matches_of, request_body
+from searchsvc.engines.opensearch.idf import TermStatistics
 from searchsvc.engines.opensearch.prefixes import dropped_expansions
 from searchsvc.errors import (
     ArticleNotFound,
@@ -92,6 +93,7 @@ class OpenSearchGeneration(Generation):
         self.index = engine.names.index(info.name)
         self._info = info
         self._once: dict[str, object] = {}
+        self.statistics = TermStatistics(self.client, self.index)
         self._prefix_caps: dict[tuple[str, str, int], bool] = {}  # prefixes.dropped_expansions
         self._lock = threading.Lock()
 
@@ -117,9 +119,9 @@ class OpenSearchGeneration(Generation):
             return self._once[key]
 
     def run(self, plan: SearchPlan) -> Matches:
-        compiled = compile_plan(plan)
-        body = request_body(plan, compiled)
         with self.reading():
+            compiled = compile_plan(plan, self.statistics)
+            body = request_body(plan, compiled)
             response = self.client.search(
                 index=self.index, body=body, search_type=SEARCH_TYPE, request_timeout=_wait(plan)
             )

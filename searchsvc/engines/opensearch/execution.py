@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from searchsvc.engines.opensearch.compile import Compiler, filter_clauses, natural
 from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
-from searchsvc.engines.opensearch.mapping import FACET_FIELDS
+from searchsvc.engines.opensearch.idf import TermStatistics, single_terms
+from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS
 from searchsvc.model import Hit, Matches, SearchPlan
 from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS, RankingSettings
 
@@ -50,26 +51,31 @@ def ranking_of(plan: SearchPlan) -> RankingSettings:
     return plan.ranking or DEFAULT_RANKING  # type: ignore[return-value]
 
 
-def compile_plan(plan: SearchPlan) -> Compiled:
-    """The plan's query (filters included) and the same query aimed at the snippet field."""
+def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> Compiled:
+    """The plan's query (filters included) and the same query aimed at the snippet field.
+
+    With `statistics`, single-term clauses are weighted as the Whoosh engine weighs them (idf.py).
+    """
     ranking = ranking_of(plan)
+    boosts = dict(ranking.field_boosts) if plan.mode == "natural" else dict(FIELD_BOOSTS)
+    ratios: dict[tuple[str, str], float] = {}
+    if statistics is not None and plan.mode != "browse":
+        if plan.mode == "natural":
+            pairs = {(name, word) for word in plan.words for name in boosts}
+        else:
+            pairs = single_terms(plan.tree, boosts, QUERY_FIELDS)
+        ratios = statistics.ratios(pairs, natural=plan.mode == "natural")
+    compiler = Compiler(boosts, plan.max_expansion, idf_ratios=ratios)
+    shown_compiler = Compiler(boosts, plan.max_expansion, renamed={"body": "text"})
     if plan.mode == "browse" or plan.tree is None and not plan.words:
         main, shown = {"match_all": {}}, None
-        compiler = Compiler(FIELD_BOOSTS, plan.max_expansion)
     elif plan.mode == "natural":
-        boosts = dict(ranking.field_boosts)
-        main = natural(plan.words, boosts, {})
-        shown = natural(plan.words, boosts, {"body": "text"})
-        compiler = Compiler(boosts, plan.max_expansion)
+        main = natural(plan.words, boosts, {}, ratios)
+        shown = natural(plan.words, boosts, {"body": "text"}, {})
     else:
         any_word = plan.mode == "any"
-        compiler = Compiler(FIELD_BOOSTS, plan.max_expansion)
-        main = compiler.compile(plan.tree, any_word=any_word)
-        shown = Compiler(FIELD_BOOSTS, plan.max_expansion, renamed={"body": "text"}).compile(
-            plan.tree, any_word=any_word
-        )
-        if main is None:
-            main = {"match_none": {}}
+        main = compiler.compile(plan.tree, any_word=any_word) or {"match_none": {}}
+        shown = shown_compiler.compile(plan.tree, any_word=any_word)
     filters = filter_clauses(plan.filters)
     if filters:
         main = {"bool": {"must": [main], "filter": filters}}
