@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from searchsvc.analysis import STOP_WORDS, TOKEN_PATTERN, fold
-from searchsvc.engines.opensearch.mapping import CJK_CLASS, QUERY_FIELDS
+from searchsvc.engines.opensearch.mapping import CJK_CLASS, QUERY_FIELDS, TEXT_FIELDS
 from searchsvc.model import Filters
 from searchsvc.query import All, Any, Node, Not, Phrase, Word
 from searchsvc.ranking import searchable_words
@@ -31,8 +31,9 @@ class Compiler:
     max_expansion: int
     # Index field renames, e.g. {"body": "text"}: the same query aimed at the snippet field.
     renamed: dict[str, str] = field(default_factory=dict)
-    # (index field, term) → boost turning Lucene's idf into the Whoosh engine's (idf.py).
-    idf_ratios: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (index field, term) → boost turning Lucene's idf into the Whoosh engine's (idf.py); None:
+    # Lucene's own scoring (the snippet query, which only marks words).
+    idf_ratios: dict[tuple[str, str], float] | None = None
     warnings: list[str] = field(default_factory=list)
     # (index field, folded stem, as typed) of each prefix* searched
     prefixes: list[tuple[str, str, str]] = field(default_factory=list)
@@ -61,6 +62,10 @@ class Compiler:
             return positives[0]
         return {"bool": clause}
 
+    @property
+    def whoosh_scores(self) -> bool:
+        return self.idf_ratios is not None
+
     def fields_for(self, field_name: str | None) -> list[tuple[str, float]]:
         if field_name is None:
             return list(self.boosts.items())
@@ -75,19 +80,38 @@ class Compiler:
             if any(ch.isalnum() for ch in text):  # lone punctuation is dropped silently
                 self.warnings.append(f"'{text}' is too common a word to search for; ignored")
             return None
-        # CJK text is cut into bigrams that share a position, so a phrase of them would match
-        # any one bigram: all of them must match instead (Whoosh: consecutive positions).
-        kind = "match" if CJK_PATTERN.search(text) else "match_phrase"
-        terms = searchable_words(text) if self.idf_ratios else []
+        terms = searchable_words(text) if self.whoosh_scores else []
         per_field = []
         for index_field, boost in self.fields_for(field_name):
-            if len(terms) == 1:
-                boost *= self.idf_ratios.get((index_field, terms[0]), 1.0)
-            spec: dict = {"query": text, "boost": boost}
-            if kind == "match":
-                spec["operator"] = "and"
-            per_field.append({kind: {self.target(index_field): spec}})
+            if terms and index_field in TEXT_FIELDS:
+                per_field.append(self.scored_as_whoosh(text, terms, index_field, boost))
+            else:
+                per_field.append(self.matching(text, index_field, boost))
         return either(per_field)
+
+    def matching(self, text: str, index_field: str, boost: float) -> Clause:
+        # CJK text is cut into bigrams that share a position, so a phrase of them would match
+        # any one bigram: all of them must match instead (Whoosh: consecutive positions).
+        if CJK_PATTERN.search(text):
+            spec = {"query": text, "boost": boost, "operator": "and"}
+            return {"match": {self.target(index_field): spec}}
+        return {"match_phrase": {self.target(index_field): {"query": text, "boost": boost}}}
+
+    def scored_as_whoosh(
+        self, text: str, terms: list[str], index_field: str, boost: float
+    ) -> Clause:
+        """Whoosh scores a phrase as the sum of its words' scores (SpanNear2 over an intersection
+        of term matchers): the phrase only decides the match, each term is scored alone."""
+        scored = [
+            {"term": {index_field: {"value": term, "boost": boost * self.ratio(index_field, term)}}}
+            for term in terms
+        ]
+        if len(terms) == 1:
+            return scored[0]
+        return {"bool": {"filter": [self.matching(text, index_field, 1.0)], "must": scored}}
+
+    def ratio(self, index_field: str, term: str) -> float:
+        return (self.idf_ratios or {}).get((index_field, term), 1.0)
 
     def prefix(self, node: Word) -> Clause | None:
         stem = fold(node.text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from searchsvc.engines.opensearch.compile import Compiler, filter_clauses, natural
 from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
-from searchsvc.engines.opensearch.idf import TermStatistics, single_terms
+from searchsvc.engines.opensearch.idf import TermStatistics, scored_terms
 from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS
 from searchsvc.model import Hit, Matches, SearchPlan
 from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS, RankingSettings
@@ -58,19 +58,19 @@ def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> 
     """
     ranking = ranking_of(plan)
     boosts = dict(ranking.field_boosts) if plan.mode == "natural" else dict(FIELD_BOOSTS)
-    ratios: dict[tuple[str, str], float] = {}
+    ratios: dict[tuple[str, str], float] | None = None
     if statistics is not None and plan.mode != "browse":
         if plan.mode == "natural":
             pairs = {(name, word) for word in plan.words for name in boosts}
         else:
-            pairs = single_terms(plan.tree, boosts, QUERY_FIELDS)
+            pairs = scored_terms(plan.tree, boosts, QUERY_FIELDS)
         ratios = statistics.ratios(pairs, natural=plan.mode == "natural")
     compiler = Compiler(boosts, plan.max_expansion, idf_ratios=ratios)
     shown_compiler = Compiler(boosts, plan.max_expansion, renamed={"body": "text"})
     if plan.mode == "browse" or plan.tree is None and not plan.words:
         main, shown = {"match_all": {}}, None
     elif plan.mode == "natural":
-        main = natural(plan.words, boosts, {}, ratios)
+        main = natural(plan.words, boosts, {}, ratios or {})
         shown = natural(plan.words, boosts, {"body": "text"}, {})
     else:
         any_word = plan.mode == "any"

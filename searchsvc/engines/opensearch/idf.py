@@ -4,11 +4,11 @@ Lucene's BM25 weighs a term by log(1 + (D - df + 0.5) / (df + 0.5)), D being the
 have the field at all; Whoosh's keyword search by log(N / (df + 1)) + 1 over every story, and
 its natural-language search by Lucene's formula over every story (ranking.py). A word found in
 most stories counts for almost nothing in Lucene's formula and for about one point in
-Whoosh's, so a two-word query could rank differently on the two engines. Each single-term
-clause therefore gets the ratio of the two as a boost: its score becomes exactly the Whoosh
-weight times Lucene's tf part, with the statistics of the whole generation (one aggregation
-request per search, cached per generation). Phrases and prefix expansions keep Lucene's
-weights (a phrase's weight is its terms' sum on Lucene).
+Whoosh's, so a two-word query could rank differently on the two engines. Each term clause
+therefore gets the ratio of the two as a boost: its score becomes exactly the Whoosh weight
+times Lucene's tf part, with the statistics of the whole generation (one aggregation request
+per search for terms not seen before, cached per generation). Prefix expansions keep Lucene's
+weights (their terms are chosen inside the cluster).
 """
 
 from __future__ import annotations
@@ -86,21 +86,19 @@ class TermStatistics:
                 self._df.popitem(last=False)
 
 
-def single_terms(
+def scored_terms(
     node: Node | None, boosts: dict[str, float], field_names: dict[str, str]
 ) -> set[tuple[str, str]]:
-    """(index field, term) of every word of the tree that analyses to one term."""
+    """(index field, term) of every scored word and phrase word of the tree."""
     if node is None:
         return set()
     if isinstance(node, Word | Phrase):
         if isinstance(node, Word) and node.prefix:
             return set()
-        terms = searchable_words(node.text)
-        if len(terms) != 1:
-            return set()
         fields = list(boosts) if node.field is None else [field_names.get(node.field, "")]
-        return {(name, terms[0]) for name in fields if name in TEXT_FIELDS}
+        terms = searchable_words(node.text)
+        return {(name, term) for name in fields if name in TEXT_FIELDS for term in terms}
     if isinstance(node, NotNode):
         return set()  # excluded words are not scored
     assert isinstance(node, AllNode | AnyNode)
-    return {pair for child in node.children for pair in single_terms(child, boosts, field_names)}
+    return {pair for child in node.children for pair in scored_terms(child, boosts, field_names)}
