@@ -66,6 +66,12 @@ SEED_QUERIES = [
 ]
 
 
+# Near ties the engines order differently: field lengths are kept in one byte, rounded
+# differently by Lucene and Whoosh (Ishiba: 5.1329 vs 5.1240 on Whoosh, swapped on OpenSearch;
+# jaemyung: ranks 3-4). Same stories and totals; the order is compared for every other query.
+NEAR_TIES = {"Ishiba", "jaemyung"}
+
+
 def whoosh_ids(opened, q: str, **kwargs) -> tuple[int, list[str], str]:
     result = search(opened, SearchRequest(q=q, per_page=20, **kwargs).validate())
     return result.total, [h.id for h in result.hits], result.mode
@@ -89,9 +95,8 @@ def run_like_search(generation, q: str, **kwargs):
     plan = plan_for(q, **kwargs)
     matches = generation.run(plan)
     tree = plan.tree
-    if matches.total == 0 and plan.mode == "all" and is_plain_words(tree):
-        if isinstance(tree, All):
-            return generation.run(SearchPlan(**{**plan.__dict__, "mode": "any"})), "any"
+    if matches.total == 0 and plan.mode == "all" and isinstance(tree, All) and is_plain_words(tree):
+        return generation.run(SearchPlan(**{**plan.__dict__, "mode": "any"})), "any"
     return matches, plan.mode
 
 
@@ -123,7 +128,9 @@ def os_engine(opened, tmp_path_factory):
     stories, clusters = seed_stories(opened)
     writer = engine.writer()
     name = writer.next_name()
-    writer.write(stories, clusters, GenerationInfo(name, len(stories), "2025-06-20T00:00:00Z"), None)
+    writer.write(
+        stories, clusters, GenerationInfo(name, len(stories), "2025-06-20T00:00:00Z"), None
+    )
     writer.publish(name)
     yield engine
     engine.client.indices.delete(index=f"{prefix}-*", expand_wildcards="all")
@@ -139,7 +146,10 @@ def os_live(os_engine):
 def test_every_seed_query_finds_the_same_stories_in_the_same_order(opened, os_live, q):
     total, ids, mode = whoosh_ids(opened, q)
     matches, os_mode = run_like_search(os_live, q)
-    assert (matches.total, [h.id for h in matches.hits], os_mode) == (total, ids, mode)
+    found = [h.id for h in matches.hits]
+    assert (matches.total, sorted(found), os_mode) == (total, sorted(ids), mode)
+    if q not in NEAR_TIES:
+        assert found == ids
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
@@ -162,7 +172,9 @@ def test_filters_narrow_without_scoring(opened, os_live):
     assert {h.outlet for h in yomiuri.hits} == {"Yomiuri Shimbun"} and yomiuri.total == 3
     either = os_live.run(plan_for("", filters=Filters(outlets=("Jiji Press", "Japan Today"))))
     assert {h.outlet for h in either.hits} == {"Jiji Press", "Japan Today"}
-    june9 = os_live.run(plan_for("", filters=Filters(date_from=date(2025, 6, 9), date_to=date(2025, 6, 9))))
+    june9 = os_live.run(
+        plan_for("", filters=Filters(date_from=date(2025, 6, 9), date_to=date(2025, 6, 9)))
+    )
     assert {h.outlet for h in june9.hits} == {"Asahi Shimbun", "Jiji Press"}
     assert os_live.run(plan_for("Ishiba", filters=Filters(categories=("Business",)))).total == 1
 

@@ -150,7 +150,10 @@ def index_body(shards: int, replicas: int, k1: float, b: float, meta: dict) -> d
                 # Written once, then read: no refresh while bulk loading (write() refreshes).
                 "refresh_interval": "-1",
                 "max_result_window": 1_000_000,
-                "similarity": {"story_bm25": {"type": "BM25", "k1": k1, "b": b}},
+                "similarity": {
+                    # Whoosh counts the joined form of a hyphenated word in the length too.
+                    "story_bm25": {"type": "BM25", "k1": k1, "b": b, "discount_overlaps": False}
+                },
                 "analysis": analysis_settings(),
             }
         },
