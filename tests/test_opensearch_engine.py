@@ -267,3 +267,25 @@ def test_one_dead_node_in_the_list_fails_no_search(os_engine, tmp_path):
     engine = OpenSearchEngine(engine_settings(os_engine.names.alias, tmp_path, url=urls))
     for _ in range(4):
         assert engine.live().run(plan_for("Kananaskis")).total == 1
+
+
+def test_a_red_index_is_engine_unavailable(os_engine, tmp_path):
+    """A generation whose shards have no copy anywhere: a 503 problem, not a traceback."""
+    from searchsvc.engines.opensearch import OpenSearchEngine
+    from searchsvc.engines.opensearch.mapping import index_body
+
+    prefix = f"searchsvc-test-{uuid.uuid4().hex[:8]}"
+    engine = OpenSearchEngine(engine_settings(prefix, tmp_path))
+    body = index_body(1, 0, 1.2, 0.75, {"name": "gen-000001", "doc_count": 0, "built_at": ""})
+    body["settings"]["index"]["routing.allocation.require._name"] = "no-such-node"
+    try:
+        engine.client.indices.create(
+            index=f"{prefix}-gen-000001", body=body, params={"wait_for_active_shards": "0"}
+        )
+        engine.client.indices.put_alias(index=f"{prefix}-gen-000001", name=prefix)
+        with pytest.raises(EngineUnavailable):
+            engine.live().run(plan_for(""))
+        assert engine.health()["status"] == "unavailable"
+    finally:
+        engine.client.indices.delete(index=f"{prefix}-*", expand_wildcards="all")
+        engine.close()
