@@ -78,3 +78,9 @@ class GenerationGone(SearchServiceError):
         )
         self.generation = generation
         self.current = current
+
+
+class EngineUnavailable(SearchServiceError):
+    """The search engine cannot be reached or cannot answer (e.g. an OpenSearch cluster down)."""
+
+    code = "engine_unavailable"
