@@ -25,6 +25,7 @@ from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
 from searchsvc.postings import PostingsCache, evaluate, keep_only, top
+from searchsvc.provenance import copies_for_readers, source_files
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
 from searchsvc.ranking import (
     DEFAULT_RANKING,
@@ -95,10 +96,12 @@ class Hit:
     category: str | None
     score: float | None
     snippet: str
-    also_in: list[str]
+    source_files: list[str]  # operators only (provenance.py): never shown on a page
     matched: dict[str, list[str]] = field(default_factory=dict)
     explain: dict | None = None
     cluster: dict | None = None  # collapse=1: the story's cluster and its other matches
+    source_url: str | None = None  # the story's address at its outlet, when the file states it
+    copies: list[dict] = field(default_factory=list)  # other copies: outlet, date, title, address
 
 
 @dataclass
@@ -679,7 +682,9 @@ def make_hit(results, n: int, explain: bool = False) -> Hit:
         category=story.category,
         score=round(hit.score, 4) if hit.score is not None else None,
         snippet=snippet(hit, story.text, story.caption),
-        also_in=list(story.also_in),
+        source_files=source_files(story),
+        source_url=story.url,
+        copies=copies_for_readers(story),
         matched=matched_words(
             hit, {"title": story.title or "", "body": story.text, "caption": story.caption or ""}
         ),

@@ -7,7 +7,7 @@ interprets these tables. Rules are line shapes and regexes, never a site's headl
 Named groups in any pattern carry values out of the matched text:
 `date`, `time`, `zone` → `published`; `title`, `caption`, `category`, `outlet`, `byline`,
 `dateline` → the Article field of that name; `credit` → appended to the caption as "(credit)";
-`value` → the field named by the rule's `keep`.
+`url` → the story's address; `value` → the field named by the rule's `keep`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,12 @@ COMMENT_COUNT = re.compile(r"^(?:\d+|no) comments?$", re.IGNORECASE)
 COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _BYLINE_NOTE = r"\(This (?:article|story) was (?:written|compiled|reported) by (?P<{}>[^()]+?)\.?\)"
 BYLINE_NOTE = re.compile("^" + _BYLINE_NOTE.format("value") + "$")
+# A line giving the story's address, bare or labelled ("Source: https://…"): kept as its `url`.
+SOURCE_URL_LINE = re.compile(
+    r"^(?:(?:source|url|link|original(?: article| story)?|canonical|read (?:it |more )?at)"
+    r"\s*:?\s*)?<?(?P<value>https?://[^\s<>/]+\.[^\s<>]+?)>?$",
+    re.IGNORECASE,
+)
 RELATIVE_AGE = re.compile(
     r"^(?P<count>an?|\d+) (?P<unit>second|minute|hour|day|week|month|year)s? ago$",
     re.IGNORECASE,
@@ -151,6 +157,7 @@ class ListingLayout:
 
 
 COMMON_BODY_RULES: tuple[LineRule, ...] = (
+    LineRule("source_url", SOURCE_URL_LINE, keep="url"),
     LineRule("comment_count", COMMENT_COUNT),
     LineRule("copyright", COPYRIGHT_LINE),
 )

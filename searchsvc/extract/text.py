@@ -89,6 +89,7 @@ class _Draft:
             caption=self.fields.get("caption"),
             removed=tuple(self.removed),
             layout=self.layout,
+            url=self.fields.get("url"),
         )
 
 

@@ -26,8 +26,9 @@ from searchsvc.export import export_hits, render_lines
 from searchsvc.indexer import freshness
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
 from searchsvc.permalinks import parse_generation
+from searchsvc.provenance import story_for_readers
 from searchsvc.query import literal_words
-from searchsvc.schema import story_from_stored, story_record
+from searchsvc.schema import story_from_stored
 from searchsvc.search import SearchRequest, SearchResult, search
 from searchsvc.searcher import IndexHandle, OpenIndex
 from searchsvc.stories import get_story
@@ -250,12 +251,12 @@ def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
 
 
 def article_view(story_id: str) -> dict:
-    """The full story as one JSON-ready value: fields, body paragraphs, also_in, related."""
+    """The full story as one JSON-ready value: fields, body paragraphs, copies, related."""
     if not STORY_ID.fullmatch(story_id):
         raise ArticleNotFound(f"no story with id {story_id!r}")
     opened = current_index()
     story = get_story(opened, story_id)
-    record = story_record(story)
+    record = story_for_readers(story)
     record["url"] = url_for("pages.article", story_id=story.id)
     record["related"] = related_stories(opened, story.id, story.text)
     record["coverage"] = other_coverage(opened, story.id)

@@ -12,6 +12,33 @@ JSON = "application/json"
 PROBLEM = "application/problem+json"
 
 NULLABLE_STRING = {"type": ["string", "null"]}
+SOURCE_URL = {
+    "type": ["string", "null"],
+    "description": "the story's address at its outlet, as its file states it (canonical link, "
+    "og:url, or an address line); `url` is the story's page on this service",
+}
+SOURCE_FILES = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "for operators: the files the story was read from, its own first "
+    "(listing entries as file#n); never shown on a page",
+}
+COPIES = {
+    "type": "array",
+    "description": "other copies of the story merged into it, oldest first",
+    "items": {
+        "type": "object",
+        "required": ["title", "outlet", "published", "published_approximate", "source_url"],
+        "additionalProperties": False,
+        "properties": {
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": {"type": ["string", "null"], "description": "ISO 8601"},
+            "published_approximate": {"type": "boolean"},
+            "source_url": SOURCE_URL,
+        },
+    },
+}
 
 
 def _story_reference(url_required: bool) -> dict:
@@ -75,7 +102,9 @@ SCHEMAS: dict[str, Any] = {
             "category",
             "score",
             "snippet",
-            "also_in",
+            "source_files",
+            "source_url",
+            "copies",
             "matched",
             "url",
         ],
@@ -95,7 +124,9 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "HTML-escaped text; matched words wrapped in <mark>",
             },
-            "also_in": {"type": "array", "items": {"type": "string"}},
+            "source_files": SOURCE_FILES,
+            "source_url": SOURCE_URL,
+            "copies": COPIES,
             "matched": {
                 "type": "object",
                 "description": "query words found in each field, as printed there",
@@ -311,7 +342,8 @@ SCHEMAS: dict[str, Any] = {
             "category": NULLABLE_STRING,
             "score": {"type": ["number", "null"]},
             "url": {"type": "string", "description": "absolute URL of the article page"},
-            "also_in": {"type": "array", "items": {"type": "string"}},
+            "source_url": SOURCE_URL,
+            "source_files": SOURCE_FILES,
             "matched_title": {"type": "array", "items": {"type": "string"}},
             "matched_body": {"type": "array", "items": {"type": "string"}},
             "snippet": {"type": "string", "description": "plain text, no markup"},
@@ -328,7 +360,9 @@ SCHEMAS: dict[str, Any] = {
             "published_approximate",
             "category",
             "body",
-            "also_in",
+            "source_url",
+            "copies",
+            "source_files",
             "related",
             "coverage",
             "url",
@@ -348,8 +382,9 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string"},
                 "description": "paragraphs in order",
             },
-            "source_file": {"type": "string"},
-            "also_in": {"type": "array", "items": {"type": "string"}},
+            "source_url": SOURCE_URL,
+            "copies": COPIES,
+            "source_files": SOURCE_FILES,
             "layout": {"type": "string"},
             "url": {"type": "string"},
             "related": {

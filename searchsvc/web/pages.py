@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
@@ -57,6 +58,12 @@ def human_date(published: str | None, approximate: bool = False) -> str:
         day = date.fromisoformat(published)
         text = f"{day.day} {day:%b %Y}"
     return f"≈ {text}" if approximate else text
+
+
+@blueprint.app_template_filter("web_host")
+def web_host(address: str) -> str:
+    """'www.asahi.com' for 'https://www.asahi.com/ajw/…': names a link when the outlet is unknown."""
+    return urlsplit(address).hostname or address
 
 
 blueprint.add_app_template_global(SORT_LABELS, "sort_labels")
