@@ -62,7 +62,7 @@ def human_date(published: str | None, approximate: bool = False) -> str:
 
 @blueprint.app_template_filter("web_host")
 def web_host(address: str) -> str:
-    """'www.asahi.com' for 'https://www.asahi.com/ajw/…': names a link when the outlet is unknown."""
+    """'www.asahi.com' for 'https://www.asahi.com/…': a link's name when the outlet is unknown."""
     return urlsplit(address).hostname or address
 
 
