@@ -6,7 +6,7 @@ import heapq
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from itertools import islice
 from operator import itemgetter
@@ -271,6 +271,10 @@ def filter_query(request: SearchRequest) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+def browse_order(request: SearchRequest) -> SearchRequest:
+    return replace(request, sort="newest") if request.sort == "relevance" else request
+
+
 def search(
     opened: OpenIndex,
     request: SearchRequest,
@@ -288,6 +292,8 @@ def search(
     if tree is None:
         main = wq.Every()
         mode = "browse"
+        # Nothing to rank by: browsing lists the newest stories first (undated ones last).
+        request = browse_order(request)
     elif is_natural(words, ranking):
         depth = request.page * request.per_page if request.sort == "relevance" else 0
         main = natural_query(words, ranking, opened.searcher, depth)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from searchsvc.errors import GenerationGone, QuerySyntaxError
+from searchsvc.clusters import StoryClusters
+from searchsvc.errors import GenerationGone, IndexMissing, InvalidParameter, QuerySyntaxError
 from searchsvc.query import OPERATORS, literal_words
 from searchsvc.search import SORTS, SearchRequest, SearchResult
 from searchsvc.searcher import OpenIndex
@@ -20,6 +23,23 @@ blueprint = Blueprint("pages", __name__)
 
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 PAGE_WINDOW = 2
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+# How the error page names a request parameter: the form's label for it.
+PARAMETER_LABELS = {
+    "q": "Search",
+    "from": "Published from",
+    "to": "Published to",
+    "outlet": "Outlet",
+    "category": "Category",
+    "sort": "Order",
+    "page": "Page",
+    "per_page": "Results per page",
+    "gen": "Index generation",
+    "interval": "Timeline interval",
+    "explain": "Explain",
+    "collapse": "Group coverage",
+}
+ECHO_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,12 @@ def human_date(published: str | None, approximate: bool = False) -> str:
     return f"≈ {text}" if approximate else text
 
 
+@blueprint.app_template_filter("thousands")
+def thousands(number: int) -> str:
+    """'1,997' for 1997: counts read at a glance."""
+    return f"{number:,}"
+
+
 @blueprint.app_template_filter("web_host")
 def web_host(address: str) -> str:
     """'www.asahi.com' for 'https://www.asahi.com/…': a link's name when the outlet is unknown."""
@@ -67,6 +93,40 @@ def web_host(address: str) -> str:
 
 
 blueprint.add_app_template_global(SORT_LABELS, "sort_labels")
+
+
+@blueprint.app_template_global("error_form")
+def error_form(parameter: str) -> dict:
+    """What an error page about one parameter shows: the search form refilled with the request's
+    valid values (the query always), the parameter's label and the value given."""
+    args = request.args
+    kept = SearchRequest(
+        q=args.get("q", "")[: core.settings().max_query_chars],
+        sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
+        outlet=_valid(core._label, args, "outlet"),
+        category=_valid(core._label, args, "category"),
+        date_from=_valid(core._iso_date, args, "from"),
+        date_to=_valid(core._iso_date, args, "to"),
+    )
+    try:
+        choices = core.form_choices(core.current_index())
+    except IndexMissing:
+        choices = {"outlet": [], "category": []}
+    value = args.get(parameter, "")
+    return {
+        "req": kept,
+        "choices": choices,
+        "label": PARAMETER_LABELS.get(parameter, parameter),
+        "value": value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…",
+        "in_filters": parameter in ("from", "to", "outlet", "category", "sort"),
+    }
+
+
+def _valid(read: Callable[[MultiDict, str], object], args: MultiDict, name: str) -> object:
+    try:
+        return read(args, name)
+    except InvalidParameter:
+        return None
 
 
 @blueprint.get("/")
@@ -112,7 +172,32 @@ def search() -> str:
         collapse_url=search_url(
             shown or search_request, collapse=None if search_request.collapse else 1, page=1
         ),
+        grouping_available=bool(StoryClusters.of(opened).clusters),
+        coverage=same_story_coverage(opened, result) if result else {},
+        per_page_links=per_page_links(shown or search_request),
     )
+
+
+def per_page_links(search_request: SearchRequest) -> list[tuple[int, str, bool]]:
+    """(size, URL, current) for each results-per-page choice the service allows."""
+    limit = core.settings().max_per_page
+    sizes = sorted({size for size in PER_PAGE_CHOICES if size <= limit} | {search_request.per_page})
+    return [
+        (size, search_url(search_request, per_page=size, page=1), size == search_request.per_page)
+        for size in sizes
+    ]
+
+
+def same_story_coverage(opened: OpenIndex, result: SearchResult) -> dict[str, list[dict]]:
+    """Per shown hit, the other stories of its cluster (other outlets' coverage of the same
+    story), so grouping is visible on every results page and not only when collapsed."""
+    clusters = StoryClusters.of(opened)
+    coverage = {}
+    for hit in result.hits:
+        cluster = clusters.cluster_of(hit.id)
+        if cluster is not None and hit.cluster is None:
+            coverage[hit.id] = [story for story in cluster.stories if story["id"] != hit.id]
+    return coverage
 
 
 def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationGone | None) -> dict:
@@ -126,8 +211,16 @@ def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationG
         "built_at": opened.meta.get("built_at"),
         "current_url": search_url(search_request, gen=None),
         "gone": gone.generation if gone else None,
+        "never_existed": gone is not None and newer_than(gone.generation, live),
         "kept": core.settings().generations_kept,
+        "live": live,
     }
+
+
+def newer_than(name: str, live: str) -> bool:
+    """Generations are numbered in build order (gen-000042), so one numbered above the live
+    generation has never been built here (as opposed to built, then deleted)."""
+    return int(name.rpartition("-")[2]) > int(live.rpartition("-")[2])
 
 
 def search_url(search_request: SearchRequest, **changes: object) -> str:
@@ -164,13 +257,14 @@ def month_link(search_request: SearchRequest, month: str, count: int) -> FacetLi
 
 
 def sort_links(search_request: SearchRequest) -> list[tuple[str, str, bool]]:
+    """Browsing (no query) has no relevance to order by: it lists newest first by default."""
+    sorts, current = SORTS, search_request.sort
+    if not search_request.q.strip():
+        sorts = tuple(sort for sort in SORTS if sort != "relevance")
+        current = "newest" if current == "relevance" else current
     return [
-        (
-            SORT_LABELS[sort],
-            search_url(search_request, sort=sort, page=1),
-            sort == search_request.sort,
-        )
-        for sort in SORTS
+        (SORT_LABELS[sort], search_url(search_request, sort=sort, page=1), sort == current)
+        for sort in sorts
     ]
 
 
