@@ -90,3 +90,60 @@ def test_home_counts_with_separators_and_plurals(client):
     page, _ = get_page(client, "/")
     assert "across 7 stories from 5 outlets" in page.text
     assert "newest first" in page.text
+
+
+@pytest.fixture(scope="module")
+def years_client(tmp_path_factory):
+    """Three stories a year apart, in the make_corpus layout (title, date, blank, body)."""
+    from searchsvc import create_app
+    from searchsvc.indexer import build
+
+    folder = tmp_path_factory.mktemp("years")
+    seeds = folder / "seeds"
+    seeds.mkdir()
+    for year, topic in ((2015, "coffee"), (2016, "cocoa"), (2017, "sugar")):
+        body = (
+            f"The price of {topic} rose sharply on the commodity exchange this week, traders said."
+        )
+        (seeds / f"{year}.txt").write_text(f"{topic.title()} prices rise\n{year}-03-30\n\n{body}\n")
+    build(seeds, folder / "index")
+    app = create_app({"TESTING": True, "INDEX": folder / "index", "SEEDS": seeds})
+    return app.test_client()
+
+
+def test_several_years_are_refined_by_year_not_by_hundreds_of_months(years_client):
+    page, _ = get_page(years_client, "/search?q=prices")
+    assert "Year" in page.text and "Month" not in page.text
+    assert "/search?q=prices&from=2016-01-01&to=2016-12-31" in page.links()
+    within, _ = get_page(years_client, "/search?q=prices&from=2016-01-01&to=2016-12-31")
+    assert "March 2016" in within.text
+
+
+def test_quick_ranges_count_back_from_the_newest_story(years_client):
+    page, _ = get_page(years_client, "/search?q=prices")
+    assert "up to the newest story, 30 Mar 2017" in page.text
+    links = page.links()
+    assert "/search?q=prices&from=2017-03-24&to=2017-03-30" in links  # past week
+    assert "/search?q=prices&from=2016-03-31&to=2017-03-30" in links  # past year
+
+
+def test_times_carry_their_time_zone(client):
+    page, _ = get_page(client, "/search?q=Kananaskis")
+    assert "18 Jun 2025, 15:46 JST" in page.text
+
+
+def test_zones_other_than_japan_show_their_offset():
+    from searchsvc.web.pages import human_date
+
+    assert human_date("2025-06-18T15:46:00+05:30") == "18 Jun 2025, 15:46 UTC+5:30"
+    assert human_date("2025-06-18T06:46:00+00:00") == "18 Jun 2025, 06:46 UTC"
+    assert human_date("2025-06-11T10:00:00+09:00", approximate=True) == "≈ 11 Jun 2025"
+
+
+def test_api_and_csv_write_the_same_iso_8601_dates(client):
+    import csv
+    import io
+
+    api = {h["id"]: h["published"] for h in client.get("/api/search?q=korea").get_json()["hits"]}
+    rows = csv.DictReader(io.StringIO(client.get("/api/search.csv?q=korea").get_data(as_text=True)))
+    assert {row["id"]: row["published"] for row in rows} == api

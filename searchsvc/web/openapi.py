@@ -7,6 +7,7 @@ from typing import Any
 from searchsvc import __version__
 from searchsvc.export import COLUMNS as EXPORT_COLUMNS
 from searchsvc.search import FACETS, SORTS
+from searchsvc.timeline import INTERVALS
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -275,7 +276,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "query": {"type": "string"},
             "generation": {"type": "string"},
-            "interval": {"enum": ["auto", "day", "week", "month"]},
+            "interval": {"enum": [*INTERVALS]},
             "from": {"type": ["string", "null"], "format": "date"},
             "to": {"type": ["string", "null"], "format": "date"},
             "total": {"type": "integer", "minimum": 0},
@@ -596,8 +597,9 @@ PATHS: dict[str, Any] = {
             + [
                 _query(
                     "interval",
-                    {"enum": ["auto", "day", "week", "month"], "default": "auto"},
-                    "Bucket size; auto: day up to 92 days, week up to 2 years, else month.",
+                    {"enum": [*INTERVALS], "default": "auto"},
+                    "Bucket size; auto: the finest of day, week, month, quarter, year that "
+                    "draws at most 100 bars.",
                 )
             ],
             "responses": {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from dateutil.relativedelta import relativedelta
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -16,6 +18,7 @@ from searchsvc.errors import GenerationGone, IndexMissing, InvalidParameter, Que
 from searchsvc.query import OPERATORS, literal_words
 from searchsvc.search import SORTS, SearchRequest, SearchResult
 from searchsvc.searcher import OpenIndex
+from searchsvc.timeline import collected_days
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -66,18 +69,39 @@ class SyntaxProblem:
         return cls(exc.message, query[:at], query[at : at + 1] or " ", query[at + 1 :])
 
 
+# Names for the UTC offsets stories are stored with. The sources are Japanese, so +09:00 reads
+# as JST (Korea's KST shares the offset); any other offset is shown as "UTC+5:30".
+ZONE_NAMES = {timedelta(hours=9): "JST", timedelta(0): "UTC"}
+
+
 @blueprint.app_template_filter("human_date")
 def human_date(published: str | None, approximate: bool = False) -> str:
-    """'18 Jun 2025, 15:46' for a date-time, '5 Jun 2025' for a day, '≈ 11 Jun 2025' if guessed."""
+    """'18 Jun 2025, 15:46 JST' for a date-time, '5 Jun 2025' for a day, '≈ 11 Jun 2025' if
+    guessed (an estimated date never shows a time)."""
     if not published:
         return "date unknown"
     if "T" in published:
         moment = datetime.fromisoformat(published)
-        text = f"{moment.day} {moment:%b %Y}" + ("" if approximate else f", {moment:%H:%M}")
+        text = f"{moment.day} {moment:%b %Y}"
+        if not approximate:
+            text += f", {moment:%H:%M}{zone_suffix(moment)}"
     else:
         day = date.fromisoformat(published)
         text = f"{day.day} {day:%b %Y}"
     return f"≈ {text}" if approximate else text
+
+
+def zone_suffix(moment: datetime) -> str:
+    """' JST', ' UTC+5:30', or '' for a time stored without its zone."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return ""
+    if offset in ZONE_NAMES:
+        return f" {ZONE_NAMES[offset]}"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f" UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 @blueprint.app_template_filter("thousands")
@@ -152,6 +176,7 @@ def search() -> str:
         words = literal_words(search_request.q)
         result = core.run_search(replace(search_request, q=words), opened) if words else None
     shown = replace(search_request, q=result.query["text"]) if problem and result else None
+    newest = newest_day(opened)
     return render_template(
         "search.html",
         req=search_request,
@@ -175,7 +200,14 @@ def search() -> str:
         grouping_available=bool(StoryClusters.of(opened).clusters),
         coverage=same_story_coverage(opened, result) if result else {},
         per_page_links=per_page_links(shown or search_request),
+        quick_ranges=quick_ranges(shown or search_request, newest),
+        newest=newest,
     )
+
+
+def newest_day(opened: OpenIndex) -> date | None:
+    """The day of the newest story with an exact date in the index."""
+    return max(collected_days(opened), default=None)
 
 
 def per_page_links(search_request: SearchRequest) -> list[tuple[int, str, bool]]:
@@ -241,9 +273,43 @@ def facet_links(search_request: SearchRequest, result: SearchResult) -> dict[str
             )
             for f in result.facets.get(name, [])
         ]
-    links["month"] = [
-        month_link(search_request, f["value"], f["count"]) for f in result.facets["month"]
-    ]
+    months = result.facets["month"]
+    years = Counter()
+    for f in months:
+        years[int(f["value"][:4])] += f["count"]
+    # Over several years a month list runs to hundreds of lines: years then, months within one.
+    newest_first = sorted(years.items(), reverse=True)
+    links["year"] = [year_link(search_request, year, count) for year, count in newest_first]
+    if len(years) > 1:
+        links["month"] = []
+    else:
+        links["year"] = []
+        links["month"] = [month_link(search_request, f["value"], f["count"]) for f in months]
+    return links
+
+
+def year_link(search_request: SearchRequest, year: int, count: int) -> FacetLink:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    active = search_request.date_from == first and search_request.date_to == last
+    url = search_url(search_request, **{"from": first, "to": last, "page": 1})
+    return FacetLink(str(year), str(year), count, url, active)
+
+
+QUICK_RANGES = (("Past week", relativedelta(weeks=1)), ("Past month", relativedelta(months=1)),
+                ("Past year", relativedelta(years=1)))  # fmt: skip
+
+
+def quick_ranges(search_request: SearchRequest, newest: date | None) -> list[FacetLink]:
+    """The last week, month and year up to the newest story in the index (not today: an archive
+    may end years ago), each a link setting from/to."""
+    if newest is None:
+        return []
+    links = []
+    for label, span in QUICK_RANGES:
+        first = newest - span + timedelta(days=1)
+        active = search_request.date_from == first and search_request.date_to == newest
+        url = search_url(search_request, **{"from": first, "to": newest, "page": 1})
+        links.append(FacetLink(first.isoformat(), label, 0, url, active))
     return links
 
 
