@@ -330,15 +330,24 @@ def _print_extracted(record: dict) -> None:
 
 @main.command("serve")
 @INDEX_OPTION
+@click.option(
+    "--seeds",
+    type=click.Path(path_type=Path),
+    help="Folder /api/health compares the index with (default: the folder it was built from).",
+)
 @click.option("--bind", help="Address to listen on (default: $SEARCHSVC_BIND or 127.0.0.1:8000).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: 2).")
-def serve_command(index_dir: Path | None, bind: str | None, workers: int | None) -> None:
+def serve_command(
+    index_dir: Path | None, seeds: Path | None, bind: str | None, workers: int | None
+) -> None:
     """Serve the search page and JSON API with gunicorn."""
     import os
 
     settings = load_settings(index=index_dir, bind=bind, workers=workers)
-    # The workers read the index folder from the environment (create_app loads the settings).
+    # The workers read the folders from the environment (create_app loads the settings).
     os.environ["SEARCHSVC_INDEX"] = str(settings.index.resolve())
+    if seeds is not None:
+        os.environ["SEARCHSVC_SEEDS"] = str(seeds.resolve())
     sys.stdout.flush()
     os.execv(sys.executable, gunicorn_command(settings.bind, settings.workers))
 

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from searchsvc.analysis import english_analyzer
 from searchsvc.clusters import StoryClusters
-from searchsvc.config import Settings
+from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
 from searchsvc.export import export_hits, render_lines
 from searchsvc.indexer import freshness
@@ -353,13 +353,14 @@ def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
     opened = current_index()
-    fresh = cached_freshness(settings().seeds, opened)
+    seeds = seeds_to_compare(settings(), opened.meta.get("seeds"))
+    fresh = cached_freshness(seeds, opened)
     return {
         "status": "ok",
         "generation": opened.generation.name,
         "doc_count": opened.meta.get("doc_count"),
         "built_at": opened.meta.get("built_at"),
-        "seeds": {"path": str(settings().seeds), **fresh},
+        "seeds": {"path": str(seeds), **fresh},
     }
 
 
