@@ -274,3 +274,28 @@ GENERIC_BODY_RULES: tuple[LineRule, ...] = (
     *COMMON_BODY_RULES,
     LineRule("byline_note", BYLINE_NOTE, keep="byline"),
 )
+
+
+# The generic reader's header block: the short lines above the first paragraph of a file in no
+# known layout (extract/text_header.py). Only unambiguous lines are read; the rest stay text.
+HEADER_LABEL_DATE = re.compile(
+    r"^(?:(?:first )?published|posted|dated?|filed)(?: on| at)?\s*:?\s*(?P<value>.+)$", re.I
+)
+HEADER_LABEL_UPDATED = re.compile(r"^(?:last )?(?:updated|modified)(?: on| at)?\s*:?\s*.+$", re.I)
+HEADER_LABEL_OUTLET = re.compile(
+    r"^(?:source|outlet|publisher|publication)\s*:\s*(?P<value>.+)$", re.I
+)
+HEADER_BYLINE = re.compile(r"^(?:by|author|written by)\s*:?\s+(?P<value>[A-Z].*)$", re.I)
+# "Outlet · date", "By Name | Outlet | date": parts of one header line.
+HEADER_PART_SEPARATOR = re.compile(r"\s+(?:[·|•—–]|-)\s+")
+# A name: 1-6 capitalised words (particles allowed), no digits, no sentence punctuation.
+HEADER_NAME = re.compile(
+    r"^(?:[A-Z][\w.'&-]*|of|the|and|de|van|von|la|al)(?: (?:[A-Z][\w.'&-]*|of|the|and|de|van|"
+    r"von|la|al)){0,5}$"
+)
+HEADER_NAME_LIST_SEPARATOR = re.compile(r",? (?:and|&) |, ")
+# A date line must name a year; dateutil fills in whatever a line leaves out, which is never kept.
+HEADER_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+HEADER_MAX_WORDS = 12
+# 03/04/2025, 3.4.25: day and month in an order the line does not say (ISO starts with the year).
+HEADER_NUMERIC_DATE = re.compile(r"^(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-]\d{2,4}\b")
