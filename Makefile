@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-SEEDS  ?= seeds
-INDEX  ?= index
-BIND   ?= 127.0.0.1:8000
+# Each default can also be set as SEARCHSVC_SEEDS / SEARCHSVC_INDEX / SEARCHSVC_BIND.
+SEEDS  ?= $(or $(SEARCHSVC_SEEDS),seeds)
+INDEX  ?= $(or $(SEARCHSVC_INDEX),index)
+BIND   ?= $(or $(SEARCHSVC_BIND),127.0.0.1:8000)
 
 .PHONY: run test index lint format bench-extraction bench-ranking clean opensearch-up opensearch-down
 
@@ -23,7 +24,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 ## Build the index when missing or stale, then serve on http://$(BIND)
 run: $(VENV)/.installed
 	$(BIN)/searchsvc index --seeds $(SEEDS) --index $(INDEX) --if-stale
-	$(BIN)/searchsvc serve --index $(INDEX) --bind $(BIND)
+	$(BIN)/searchsvc serve --index $(INDEX) --seeds $(SEEDS) --bind $(BIND)
 
 ## (Re)build the index incrementally
 index: $(VENV)/.installed

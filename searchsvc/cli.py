@@ -59,14 +59,18 @@ def print_summary(summary: BuildSummary) -> None:
     kind = "full" if summary.full else "incremental"
     click.echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
     click.echo(
-        f"  files:    {summary.files_seen} seen, {summary.files_read} read, "
-        f"{summary.files_reused} unchanged, {len(summary.skipped)} skipped"
+        f"  files:    {summary.files_seen:,} seen, {summary.files_read:,} read, "
+        f"{summary.files_reused:,} unchanged, {len(summary.skipped):,} skipped"
     )
     click.echo(
-        f"  articles: {summary.articles} extracted, {summary.duplicates_merged} "
-        f"duplicates merged, {summary.stories} stories indexed"
+        f"  articles: {summary.articles:,} extracted, "
+        f"{plural(summary.duplicates_merged, 'duplicate')} merged, "
+        f"{plural(summary.stories, 'story', 'stories')} indexed"
     )
-    click.echo(f"  changes:  {summary.added} stories written, {summary.deleted} removed")
+    click.echo(
+        f"  changes:  {plural(summary.added, 'story', 'stories')} written, "
+        f"{summary.deleted:,} removed"
+    )
     for name, reason in summary.skipped:
         click.echo(f"  skipped:  {name}: {reason}")
 
@@ -217,19 +221,28 @@ def _print_user_error(q: str, exc: SearchServiceError) -> None:
 
 
 def _plain(snippet: str) -> str:
+    """A snippet for the terminal: matched words in bold (plain text when piped, as click.echo
+    drops styles there), each passage indented under its hit."""
     import html
     import re
 
-    marked = re.sub(r"</?mark>", lambda m: "**" if m.group() else "", snippet)
-    return html.unescape(marked)
+    marked = re.sub(
+        r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), snippet, flags=re.S
+    )
+    passages = [p.strip() for p in html.unescape(marked).split("\n") if p.strip()]
+    return "\n".join(f"   {passage}" for passage in passages)
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 story', '1,997 stories'."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def _print_results(result) -> None:
     for warning in result.query["warnings"]:
         click.secho(f"Note: {warning}", fg="yellow")
     click.echo(
-        f"{result.total} result{'s' if result.total != 1 else ''} "
-        f"for {result.query['text']!r} ({result.took_ms:.1f} ms)"
+        f"{plural(result.total, 'result')} for {result.query['text']!r} ({result.took_ms:.1f} ms)"
     )
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
@@ -242,7 +255,7 @@ def _print_results(result) -> None:
         click.echo(
             f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}"
         )
-        click.echo(f"   {_plain(hit.snippet)}")
+        click.echo(_plain(hit.snippet))
     if result.page < result.pages:
         click.echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
 
@@ -317,15 +330,24 @@ def _print_extracted(record: dict) -> None:
 
 @main.command("serve")
 @INDEX_OPTION
+@click.option(
+    "--seeds",
+    type=click.Path(path_type=Path),
+    help="Folder /api/health compares the index with (default: the folder it was built from).",
+)
 @click.option("--bind", help="Address to listen on (default: $SEARCHSVC_BIND or 127.0.0.1:8000).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: 2).")
-def serve_command(index_dir: Path | None, bind: str | None, workers: int | None) -> None:
+def serve_command(
+    index_dir: Path | None, seeds: Path | None, bind: str | None, workers: int | None
+) -> None:
     """Serve the search page and JSON API with gunicorn."""
     import os
 
     settings = load_settings(index=index_dir, bind=bind, workers=workers)
-    # The workers read the index folder from the environment (create_app loads the settings).
+    # The workers read the folders from the environment (create_app loads the settings).
     os.environ["SEARCHSVC_INDEX"] = str(settings.index.resolve())
+    if seeds is not None:
+        os.environ["SEARCHSVC_SEEDS"] = str(seeds.resolve())
     sys.stdout.flush()
     os.execv(sys.executable, gunicorn_command(settings.bind, settings.workers))
 

@@ -45,3 +45,11 @@ def load_settings(**overrides: object) -> Settings:
         if value is not None:
             values[name] = Path(value) if name in ("seeds", "index") else value
     return Settings(**values)
+
+
+def seeds_to_compare(settings: Settings, recorded: str | None) -> Path:
+    """The folder /api/health compares the index with: one set explicitly (--seeds,
+    SEARCHSVC_SEEDS), else the folder the index records it was built from, else ./seeds."""
+    if settings.seeds != Settings.seeds or not recorded:
+        return settings.seeds
+    return Path(recorded)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from hashlib import blake2b
 
-from searchsvc.extract.article import Article, normalise_for_identity
+from searchsvc.extract.article import Article, Copy, normalise_for_identity
 from searchsvc.extract.layouts import CAPTION_PREFIXES, CREDIT_NAMES
 
 __all__ = [
@@ -288,6 +288,8 @@ def _merge(group: list[Article]) -> Article:
         return canonical
     dated = min(group, key=_date_rank)
     sources = {source for a in group for source in (a.source_file, *a.also_in)}
+    copies = {c.source_file: c for a in group for c in (Copy.of(a), *a.copies)}
+    copies.pop(canonical.source_file, None)
     removed = tuple(dict.fromkeys(r for a in group for r in a.removed))
     return canonical.with_changes(
         title=_first(group, "title"),
@@ -300,4 +302,6 @@ def _merge(group: list[Article]) -> Article:
         published_approximate=dated.published_approximate,
         removed=removed,
         also_in=tuple(sorted(sources)),
+        copies=tuple(copies[name] for name in sorted(copies)),
+        url=canonical.url or _first(group, "url"),
     )

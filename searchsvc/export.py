@@ -31,7 +31,8 @@ COLUMNS = (
     "category",
     "score",
     "url",
-    "also_in",
+    "source_url",
+    "source_files",
     "matched_title",
     "matched_body",
     "snippet",
@@ -78,7 +79,8 @@ def row(rank: int, hit: Hit, url: str) -> dict[str, object]:
         "category": hit.category,
         "score": hit.score,
         "url": url,
-        "also_in": hit.also_in,
+        "source_url": hit.source_url,
+        "source_files": hit.source_files,
         "matched_title": hit.matched.get("title", []),
         "matched_body": hit.matched.get("body", []),
         "snippet": plain_snippet(hit.snippet),
@@ -100,8 +102,10 @@ def _csv_lines(hits: Iterator[Hit], url_of: Callable[[str], str]) -> Iterator[st
     writer.writeheader()
     for rank, hit in enumerate(hits, 1):
         values = row(rank, hit, url_of(hit.id))
-        for name in ("also_in", "matched_title", "matched_body"):
+        for name in ("source_files", "matched_title", "matched_body"):
             values[name] = "; ".join(values[name])  # type: ignore[arg-type]
+        # Spreadsheets and scripts read true/false; Python's False/True is neither.
+        values["published_approximate"] = "true" if hit.published_approximate else "false"
         writer.writerow(values)
         yield buffer.getvalue()
         buffer.seek(0)

@@ -156,6 +156,9 @@ def _entry(hit: Hit, links: FeedLinks, build_time: datetime) -> ElementTree.Elem
     if hit.published and not hit.published_approximate:
         _text(entry, "published", rfc3339(updated))
     _link(entry, "alternate", links.article(hit.id), "text/html")
+    if hit.source_url:
+        # The story at its outlet, beside its page here (RFC 4287 §4.2.7.2: "related").
+        _link(entry, "related", hit.source_url, "text/html")
     if hit.outlet:
         author = ElementTree.SubElement(entry, "author")
         _text(author, "name", hit.outlet)

@@ -115,10 +115,12 @@ class Hit:
     category: str | None
     score: float | None
     snippet: str
-    also_in: list[str]
+    source_files: list[str]  # operators only (provenance.py): never shown on a page
     matched: dict[str, list[str]] = field(default_factory=dict)
     explain: dict | None = None
     cluster: dict | None = None  # collapse=1: the story's cluster and its other matches
+    source_url: str | None = None  # the story's address at its outlet, when the file states it
+    copies: list[dict] = field(default_factory=list)  # other copies: outlet, date, title, address
 
 
 @dataclass

@@ -6,7 +6,7 @@ import heapq
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from itertools import islice
 from operator import itemgetter
@@ -25,6 +25,7 @@ from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
 from searchsvc.postings import PostingsCache, evaluate, keep_only, top
+from searchsvc.provenance import copies_for_readers, source_files
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
 from searchsvc.ranking import (
     DEFAULT_RANKING,
@@ -95,10 +96,12 @@ class Hit:
     category: str | None
     score: float | None
     snippet: str
-    also_in: list[str]
+    source_files: list[str]  # operators only (provenance.py): never shown on a page
     matched: dict[str, list[str]] = field(default_factory=dict)
     explain: dict | None = None
     cluster: dict | None = None  # collapse=1: the story's cluster and its other matches
+    source_url: str | None = None  # the story's address at its outlet, when the file states it
+    copies: list[dict] = field(default_factory=list)  # other copies: outlet, date, title, address
 
 
 @dataclass
@@ -268,6 +271,10 @@ def filter_query(request: SearchRequest) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+def browse_order(request: SearchRequest) -> SearchRequest:
+    return replace(request, sort="newest") if request.sort == "relevance" else request
+
+
 def search(
     opened: OpenIndex,
     request: SearchRequest,
@@ -285,6 +292,8 @@ def search(
     if tree is None:
         main = wq.Every()
         mode = "browse"
+        # Nothing to rank by: browsing lists the newest stories first (undated ones last).
+        request = browse_order(request)
     elif is_natural(words, ranking):
         depth = request.page * request.per_page if request.sort == "relevance" else 0
         main = natural_query(words, ranking, opened.searcher, depth)
@@ -679,7 +688,9 @@ def make_hit(results, n: int, explain: bool = False) -> Hit:
         category=story.category,
         score=round(hit.score, 4) if hit.score is not None else None,
         snippet=snippet(hit, story.text, story.caption),
-        also_in=list(story.also_in),
+        source_files=source_files(story),
+        source_url=story.url,
+        copies=copies_for_readers(story),
         matched=matched_words(
             hit, {"title": story.title or "", "body": story.text, "caption": story.caption or ""}
         ),

@@ -1,4 +1,4 @@
-"""Matching stories per day, week or month, from a search result's `day_label` facet.
+"""Matching stories per day, week, month, quarter or year, from a result's `day_label` facet.
 
 The search core already counts every match per printed day (exact dates as "2025-06-18",
 estimated ones as "~2025-06-11"), so a timeline costs no second search. Estimated dates are
@@ -17,12 +17,11 @@ from searchsvc.searcher import OpenIndex
 
 DAY_FACET = "day_label"
 APPROXIMATE_MARK = "~"
-INTERVALS = ("auto", "day", "week", "month")
+INTERVALS = ("auto", "day", "week", "month", "quarter", "year")
 # The shortest span shown, so one matching day still sits among its neighbours.
 MIN_SPAN_DAYS = 14
-# auto picks the finest interval that stays under these spans.
-AUTO_DAY_MAX_DAYS = 92
-AUTO_WEEK_MAX_DAYS = 2 * 366
+# auto picks the finest interval that draws at most this many bars (a decade: 40 quarters).
+AUTO_MAX_BUCKETS = 100
 MAX_BUCKETS = 400
 
 
@@ -179,21 +178,27 @@ def display_span(
 
 
 def choose_interval(asked: str, start: date, end: date, notes: list[str]) -> str:
-    days = (end - start).days + 1
+    """`asked`, or the next coarser interval that fits; auto: the finest with at most
+    AUTO_MAX_BUCKETS bars (day → week → month → quarter → year)."""
+    fixed = INTERVALS[1:]
     if asked == "auto":
-        if days <= AUTO_DAY_MAX_DAYS:
-            return "day"
-        return "week" if days <= AUTO_WEEK_MAX_DAYS else "month"
-    for interval in INTERVALS[INTERVALS.index(asked) :]:
+        return next(
+            (i for i in fixed if bucket_count(i, start, end) <= AUTO_MAX_BUCKETS), fixed[-1]
+        )
+    for interval in fixed[fixed.index(asked) :]:
         if bucket_count(interval, start, end) <= MAX_BUCKETS:
             if interval != asked:
                 notes.append(f"Shown per {interval}: per {asked} needs over {MAX_BUCKETS} bars.")
             return interval
-    return "month"
+    return fixed[-1]
 
 
 def bucket_count(interval: str, start: date, end: date) -> int:
     """How many buckets cover start..end, by arithmetic (no list of buckets is built)."""
+    if interval == "year":
+        return end.year - start.year + 1
+    if interval == "quarter":
+        return (end.year - start.year) * 4 + (end.month - 1) // 3 - (start.month - 1) // 3 + 1
     if interval == "month":
         return (end.year - start.year) * 12 + end.month - start.month + 1
     if interval == "week":
@@ -216,6 +221,10 @@ def bucket_bounds(interval: str, start: date, end: date) -> list[tuple[date, dat
 
 
 def _bucket_start(interval: str, day: date) -> date:
+    if interval == "year":
+        return day.replace(month=1, day=1)
+    if interval == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
     if interval == "week":
         return day - timedelta(days=day.weekday())
     if interval == "month":
@@ -224,6 +233,11 @@ def _bucket_start(interval: str, day: date) -> date:
 
 
 def _bucket_end(interval: str, low: date) -> date:
+    if interval == "year":
+        return low.replace(month=12, day=31)
+    if interval == "quarter":
+        last_month = low.month + 2
+        return low.replace(month=last_month, day=calendar.monthrange(low.year, last_month)[1])
     if interval == "week":
         return low + timedelta(days=6)
     if interval == "month":
@@ -232,6 +246,10 @@ def _bucket_end(interval: str, low: date) -> date:
 
 
 def _label(interval: str, low: date) -> str:
+    if interval == "year":
+        return str(low.year)
+    if interval == "quarter":
+        return f"Q{(low.month - 1) // 3 + 1} {low.year}"
     if interval == "week":
         return f"week of {low.day} {low:%b %Y}"
     if interval == "month":
@@ -249,9 +267,14 @@ def describe(timeline: Timeline) -> str:
         return "No matching story has an exact date, so there is nothing to place on a timeline."
     busiest = max(timeline.buckets, key=lambda b: b.count)
     text = (
-        f"{timeline.dated} matching {'story' if timeline.dated == 1 else 'stories'} per "
-        f"{timeline.interval} from {timeline.buckets[0].label} to {timeline.buckets[-1].label}"
+        f"{_stories(timeline.dated)} matching per {timeline.interval} from "
+        f"{timeline.buckets[0].label} to {timeline.buckets[-1].label}"
     )
     if busiest.count:
-        text += f"; the most, {busiest.count}, in {busiest.label}"
+        label = f"the {busiest.label}" if timeline.interval == "week" else busiest.label
+        text += f"; the busiest {timeline.interval} was {label}, with {_stories(busiest.count)}"
     return text + "."
+
+
+def _stories(count: int) -> str:
+    return f"{count:,} {'story' if count == 1 else 'stories'}"

@@ -83,3 +83,25 @@ def test_index_exits_nonzero_when_nothing_indexable(runner, tmp_path):
     result = runner.invoke(main, ["index", "--seeds", str(seeds), "--index", str(tmp_path / "i")])
     assert result.exit_code == 1
     assert "nothing could be indexed" in result.output
+
+
+def test_search_prints_snippets_without_markup_each_passage_indented(runner, seed_index):
+    result = runner.invoke(main, ["search", "ishiba", "lee", "--index", str(seed_index)])
+    assert result.exit_code == 0
+    assert "**" not in result.output and "<mark>" not in result.output
+    passages = [line for line in result.output.splitlines() if "Lee" in line]
+    assert len(passages) >= 3
+    assert all(line.startswith("   ") for line in passages if not line[0].isdigit())
+
+
+def test_index_summary_counts_in_plain_english(runner, tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "one.txt").write_text(
+        "A headline\n2025-06-09\n\nOne story with enough words in it to be indexed as a story.\n"
+    )
+    result = runner.invoke(
+        main, ["index", "--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    )
+    assert "1 story written" in result.output and "1 story indexed" in result.output
+    assert "0 duplicates merged" in result.output

@@ -38,7 +38,9 @@ def test_csv_cells_are_plain_text_with_absolute_urls(client):
     assert len(rows) == 1
     row = rows[0]
     assert row["url"] == f"http://localhost/articles/{G7_ID}"
-    assert row["outlet"] == "Yomiuri Shimbun" and row["published_approximate"] == "False"
+    assert (
+        row["outlet"] == "Yomiuri Shimbun" and row["published_approximate"] == "false"
+    )  # spreadsheet booleans
     assert "<mark>" not in row["snippet"] and "Kananaskis".lower() in row["snippet"].lower()
     assert row["matched_body"].lower() == "kananaskis"
 

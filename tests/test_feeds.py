@@ -186,7 +186,7 @@ def test_control_characters_never_break_the_xml():
         category=None,
         score=None,
         snippet="a\x00b &amp; <mark>c</mark>",
-        also_in=[],
+        source_files=[],
     )
     result = SearchResult(
         query={"text": "c", "parsed": "c", "warnings": []},

@@ -174,12 +174,13 @@ def test_article_page(client):
     assert similar, "search for similar link"
 
 
-def test_article_with_also_in_sources(client):
+def test_article_with_other_copies_names_them_by_outlet_not_file(client):
     hits = client.get("/api/search?per_page=7").get_json()["hits"]
-    merged = next(h for h in hits if h["also_in"])
+    merged = next(h for h in hits if h["copies"])
     page, _ = get_page(client, f"/articles/{merged['id']}")
-    assert "Also found in these sources" in page.text
-    assert merged["also_in"][0] in page.text
+    assert "Also published" in page.text
+    assert merged["copies"][0]["outlet"] in page.text
+    assert not any(name in page.text for name in merged["source_files"])
 
 
 @pytest.mark.parametrize("path", ["/articles/nope", "/articles/..%2F..%2Fetc%2Fpasswd", "/nope"])

@@ -97,7 +97,7 @@ def test_a_pinned_page_says_so_and_its_links_stay_pinned(site: Site):
     assert f"Pinned results from index generation {first}" in page.text
     assert "newer stories may have been indexed since" in page.text
     assert "See the current results" in page.text
-    assert "7 results" in page.text  # not the 8 of the live generation
+    assert "Results 1–2 of 7" in page.text  # not the 8 of the live generation
     assert "/search?q=ishiba&per_page=2" in page.links()  # the way back to the live one
     pager = [a["href"] for a in page.all("a", rel="next")]
     assert pager == [f"/search?q=ishiba&page=2&per_page=2&gen={first}"]

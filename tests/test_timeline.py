@@ -57,7 +57,7 @@ def test_week_and_month_intervals(client, spec):  # noqa: F811
 
 
 def test_a_bad_interval_is_a_named_parameter_error(client, spec):  # noqa: F811
-    response = client.get("/api/timeline?q=Ishiba&interval=year")
+    response = client.get("/api/timeline?q=Ishiba&interval=decade")
     assert response.status_code == 400
     assert conforms(spec, "/api/timeline", response)["parameter"] == "interval"
 
@@ -89,3 +89,26 @@ def test_results_page_draws_the_timeline_as_accessible_svg(client):
     assert 'href="/search?q=Ishiba&amp;from=2025-06-09&amp;to=2025-06-09"' in html
     assert "nothing was collected" in html and "2 stories with an approximate date" in html
     assert "style=" not in html.split('<figure class="timeline"')[1].split("</figure>")[0]
+
+
+def test_decades_are_drawn_per_quarter_or_year_in_at_most_100_bars():
+    from searchsvc.timeline import choose_interval
+
+    assert choose_interval("auto", date(2025, 6, 1), date(2025, 6, 30), []) == "day"
+    assert choose_interval("auto", date(2024, 1, 1), date(2025, 6, 30), []) == "week"
+    assert choose_interval("auto", date(2018, 1, 1), date(2025, 6, 30), []) == "month"
+    assert choose_interval("auto", date(2005, 1, 1), date(2025, 6, 30), []) == "quarter"
+    assert choose_interval("auto", date(1987, 2, 26), date(2017, 3, 30), []) == "year"
+    bars = bucket_bounds("quarter", date(1987, 2, 26), date(1987, 10, 20))
+    assert [label for _, _, label in bars] == ["Q1 1987", "Q2 1987", "Q3 1987", "Q4 1987"]
+    assert bars[-1][:2] == (date(1987, 10, 1), date(1987, 12, 31))
+
+
+def test_each_bar_keeps_a_minimum_width(client):
+    html = client.get("/search?q=Ishiba").get_data(as_text=True)
+    assert '<svg class="timeline__chart" width="120"' in html  # 15 day bars x 8 px
+
+
+def test_the_description_names_the_busiest_day_plainly(client):
+    data = client.get("/api/timeline?q=Ishiba").get_json()
+    assert "the busiest day was 9 Jun 2025, with 2 stories" in data["description"]

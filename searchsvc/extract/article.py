@@ -23,12 +23,38 @@ class Removed:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another file's copy of a story, as dedup found it: what a reader needs to find it
+    (outlet, date, title, address) and the file it came from (for operators only)."""
+
+    source_file: str
+    title: str | None = None
+    outlet: str | None = None
+    published: datetime | date | None = None
+    published_approximate: bool = False
+    url: str | None = None
+
+    @classmethod
+    def of(cls, article: Article) -> Copy:
+        return cls(
+            source_file=article.source_file,
+            title=article.title,
+            outlet=article.outlet,
+            published=article.published,
+            published_approximate=article.published_approximate,
+            url=article.url,
+        )
+
+
+@dataclass(frozen=True)
 class Article:
     """One story as extracted from one file (or one entry of a listing page).
 
     `published` is a timezone-aware datetime when the page gives a time, a plain `date` when it
     gives only a day, and None when it gives nothing. `published_approximate` marks a date that
-    was estimated (e.g. from "14 hours ago" on a listing page) rather than read.
+    was estimated (e.g. from "14 hours ago" on a listing page) rather than read. `url` is the
+    story's address at its outlet, when the file states one (never guessed). `also_in` names
+    every file dedup found the story in; `copies` describes the other files' copies.
     """
 
     title: str | None
@@ -43,6 +69,8 @@ class Article:
     caption: str | None = None
     removed: tuple[Removed, ...] = ()
     also_in: tuple[str, ...] = ()
+    copies: tuple[Copy, ...] = ()
+    url: str | None = None
     layout: str = "generic"
     id: str = field(default="")
 
@@ -103,6 +131,8 @@ def article_to_dict(article: Article) -> dict[str, object]:
         "body": list(article.body),
         "source_file": article.source_file,
         "also_in": list(article.also_in),
+        "copies": [copy_to_dict(copy) for copy in article.copies],
+        "url": article.url,
         "layout": article.layout,
         "removed": [{"rule": r.rule, "text": r.text} for r in article.removed],
     }
@@ -122,6 +152,30 @@ def article_from_dict(data: dict) -> Article:
         body=tuple(data.get("body") or ()),
         source_file=data["source_file"],
         also_in=tuple(data.get("also_in") or ()),
+        copies=tuple(copy_from_dict(c) for c in data.get("copies") or ()),
+        url=data.get("url"),
         layout=data.get("layout", "generic"),
         removed=tuple(Removed(**r) for r in data.get("removed") or ()),
+    )
+
+
+def copy_to_dict(copy: Copy) -> dict[str, object]:
+    return {
+        "source_file": copy.source_file,
+        "title": copy.title,
+        "outlet": copy.outlet,
+        "published": published_to_json(copy.published),
+        "published_approximate": copy.published_approximate,
+        "url": copy.url,
+    }
+
+
+def copy_from_dict(data: dict) -> Copy:
+    return Copy(
+        source_file=data["source_file"],
+        title=data.get("title"),
+        outlet=data.get("outlet"),
+        published=published_from_json(data.get("published")),
+        published_approximate=bool(data.get("published_approximate")),
+        url=data.get("url"),
     )

@@ -33,6 +33,7 @@ from searchsvc.extract.html_rules import (
     SECTION_META,
     TITLE_META,
     TZ_OFFSETS_HOURS,
+    URL_META,
 )
 from searchsvc.extract.html_scoring import (
     Candidate,
@@ -147,6 +148,7 @@ def _extract_tree(text: str, source_file: str) -> Article:
         published=metadata.published,
         category=metadata.category,
         byline=metadata.byline,
+        url=metadata.url,
         caption=story.caption,
         removed=story.removed,
         layout="html",
@@ -236,6 +238,7 @@ class PageMetadata:
     category: str | None = None
     byline: str | None = None
     ld_body: str | None = None  # JSON-LD articleBody, used when the DOM yields little
+    url: str | None = None  # the story's address: canonical link, og:url, JSON-LD url
 
 
 def read_metadata(soup: BeautifulSoup) -> PageMetadata:
@@ -251,7 +254,28 @@ def read_metadata(soup: BeautifulSoup) -> PageMetadata:
         category=_first(meta, SECTION_META) or _text(story.get("articleSection")),
         byline=_author_meta(meta) or _name(story.get("author")),
         ld_body=_text(story.get("articleBody")),
+        url=_canonical_link(soup)
+        or _web_address(_first(meta, URL_META))
+        or _web_address(_text(story.get("url")) or _text(story.get("mainEntityOfPage"))),
     )
+
+
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
+
+
+def _web_address(value: str | None) -> str | None:
+    """An absolute http(s) address, or None (relative or odd values are not guessed at)."""
+    value = (value or "").strip()
+    return value if _WEB_ADDRESS.match(value) else None
+
+
+def _canonical_link(soup: BeautifulSoup) -> str | None:
+    for link in soup.find_all("link", href=True):
+        rel = link.get("rel") or []
+        rels = rel if isinstance(rel, list) else str(rel).split()
+        if "canonical" in (r.lower() for r in rels):
+            return _web_address(link["href"])
+    return None
 
 
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{8}\s*$")

@@ -193,6 +193,8 @@ PUBLISHED_META: tuple[str, ...] = (
 )
 OUTLET_META: tuple[str, ...] = ("og:site_name", "application-name", "publisher")
 SECTION_META: tuple[str, ...] = ("article:section", "section", "parsely-section")
+# The story's own address: <link rel="canonical"> first (read separately), then these.
+URL_META: tuple[str, ...] = ("og:url", "twitter:url")
 AUTHOR_META: tuple[str, ...] = ("author", "article:author", "byl", "dc.creator", "parsely-author")
 
 # schema.org types whose JSON-LD describes the story itself.

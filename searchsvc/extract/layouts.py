@@ -7,7 +7,7 @@ interprets these tables. Rules are line shapes and regexes, never a site's headl
 Named groups in any pattern carry values out of the matched text:
 `date`, `time`, `zone` → `published`; `title`, `caption`, `category`, `outlet`, `byline`,
 `dateline` → the Article field of that name; `credit` → appended to the caption as "(credit)";
-`value` → the field named by the rule's `keep`.
+`url` → the story's address; `value` → the field named by the rule's `keep`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,12 @@ COMMENT_COUNT = re.compile(r"^(?:\d+|no) comments?$", re.IGNORECASE)
 COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _BYLINE_NOTE = r"\(This (?:article|story) was (?:written|compiled|reported) by (?P<{}>[^()]+?)\.?\)"
 BYLINE_NOTE = re.compile("^" + _BYLINE_NOTE.format("value") + "$")
+# A line giving the story's address, bare or labelled ("Source: https://…"): kept as its `url`.
+SOURCE_URL_LINE = re.compile(
+    r"^(?:(?:source|url|link|original(?: article| story)?|canonical|read (?:it |more )?at)"
+    r"\s*:?\s*)?<?(?P<value>https?://[^\s<>/]+\.[^\s<>]+?)>?$",
+    re.IGNORECASE,
+)
 RELATIVE_AGE = re.compile(
     r"^(?P<count>an?|\d+) (?P<unit>second|minute|hour|day|week|month|year)s? ago$",
     re.IGNORECASE,
@@ -151,6 +157,7 @@ class ListingLayout:
 
 
 COMMON_BODY_RULES: tuple[LineRule, ...] = (
+    LineRule("source_url", SOURCE_URL_LINE, keep="url"),
     LineRule("comment_count", COMMENT_COUNT),
     LineRule("copyright", COPYRIGHT_LINE),
 )
@@ -267,3 +274,28 @@ GENERIC_BODY_RULES: tuple[LineRule, ...] = (
     *COMMON_BODY_RULES,
     LineRule("byline_note", BYLINE_NOTE, keep="byline"),
 )
+
+
+# The generic reader's header block: the short lines above the first paragraph of a file in no
+# known layout (extract/text_header.py). Only unambiguous lines are read; the rest stay text.
+HEADER_LABEL_DATE = re.compile(
+    r"^(?:(?:first )?published|posted|dated?|filed)(?: on| at)?\s*:?\s*(?P<value>.+)$", re.I
+)
+HEADER_LABEL_UPDATED = re.compile(r"^(?:last )?(?:updated|modified)(?: on| at)?\s*:?\s*.+$", re.I)
+HEADER_LABEL_OUTLET = re.compile(
+    r"^(?:source|outlet|publisher|publication)\s*:\s*(?P<value>.+)$", re.I
+)
+HEADER_BYLINE = re.compile(r"^(?:by|author|written by)\s*:?\s+(?P<value>[A-Z].*)$", re.I)
+# "Outlet · date", "By Name | Outlet | date": parts of one header line.
+HEADER_PART_SEPARATOR = re.compile(r"\s+(?:[·|•—–]|-)\s+")
+# A name: 1-6 capitalised words (particles allowed), no digits, no sentence punctuation.
+HEADER_NAME = re.compile(
+    r"^(?:[A-Z][\w.'&-]*|of|the|and|de|van|von|la|al)(?: (?:[A-Z][\w.'&-]*|of|the|and|de|van|"
+    r"von|la|al)){0,5}$"
+)
+HEADER_NAME_LIST_SEPARATOR = re.compile(r",? (?:and|&) |, ")
+# A date line must name a year; dateutil fills in whatever a line leaves out, which is never kept.
+HEADER_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+HEADER_MAX_WORDS = 12
+# 03/04/2025, 3.4.25: day and month in an order the line does not say (ISO starts with the year).
+HEADER_NUMERIC_DATE = re.compile(r"^(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})[/.-]\d{2,4}\b")

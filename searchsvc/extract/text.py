@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from searchsvc.extract import layouts
 from searchsvc.extract.article import Article, Removed
 from searchsvc.extract.layouts import LineRule, ListingLayout, PageLayout, Slot
+from searchsvc.extract.text_header import read_header_block
 
 __all__ = ["extract_text"]
 
@@ -72,6 +73,13 @@ class _Draft:
         if keep:
             self.set(keep, groups.get("value", match.group(0)))
 
+    def put(self, name: str, value: object) -> None:
+        """One value read by the generic header reader (text_header.py)."""
+        if name == "published":
+            self.published = self.published or value  # type: ignore[assignment]
+        else:
+            self.set(name, str(value))
+
     def drop(self, rule: str, text: str) -> None:
         self.removed.append(Removed.of(rule, text))
 
@@ -89,6 +97,7 @@ class _Draft:
             caption=self.fields.get("caption"),
             removed=tuple(self.removed),
             layout=self.layout,
+            url=self.fields.get("url"),
         )
 
 
@@ -334,6 +343,7 @@ def _estimate_dates(entries: list[_Entry]) -> None:
 def _extract_generic(content: list[str], source_file: str) -> Article:
     draft = _Draft(source_file=source_file, layout="generic")
     content = _take_head_date(content, draft)
+    content = read_header_block(content, draft.put, draft.drop, _is_prose)
     if len(content) > 1 and _looks_like_headline(content[0]):
         draft.set("title", content[0])
         content = content[1:]

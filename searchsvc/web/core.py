@@ -20,14 +20,15 @@ from werkzeug.datastructures import MultiDict
 
 from searchsvc.analysis import english_analyzer
 from searchsvc.clusters import StoryClusters
-from searchsvc.config import Settings
+from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
 from searchsvc.export import export_hits, render_lines
 from searchsvc.indexer import freshness
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
 from searchsvc.permalinks import parse_generation
+from searchsvc.provenance import story_for_readers
 from searchsvc.query import literal_words
-from searchsvc.schema import story_from_stored, story_record
+from searchsvc.schema import story_from_stored
 from searchsvc.search import SearchRequest, SearchResult, search
 from searchsvc.searcher import IndexHandle, OpenIndex
 from searchsvc.stories import get_story
@@ -250,12 +251,12 @@ def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
 
 
 def article_view(story_id: str) -> dict:
-    """The full story as one JSON-ready value: fields, body paragraphs, also_in, related."""
+    """The full story as one JSON-ready value: fields, body paragraphs, copies, related."""
     if not STORY_ID.fullmatch(story_id):
         raise ArticleNotFound(f"no story with id {story_id!r}")
     opened = current_index()
     story = get_story(opened, story_id)
-    record = story_record(story)
+    record = story_for_readers(story)
     record["url"] = url_for("pages.article", story_id=story.id)
     record["related"] = related_stories(opened, story.id, story.text)
     record["coverage"] = other_coverage(opened, story.id)
@@ -352,13 +353,14 @@ def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
     opened = current_index()
-    fresh = cached_freshness(settings().seeds, opened)
+    seeds = seeds_to_compare(settings(), opened.meta.get("seeds"))
+    fresh = cached_freshness(seeds, opened)
     return {
         "status": "ok",
         "generation": opened.generation.name,
         "doc_count": opened.meta.get("doc_count"),
         "built_at": opened.meta.get("built_at"),
-        "seeds": {"path": str(settings().seeds), **fresh},
+        "seeds": {"path": str(seeds), **fresh},
     }
 
 

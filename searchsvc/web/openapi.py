@@ -7,11 +7,39 @@ from typing import Any
 from searchsvc import __version__
 from searchsvc.export import COLUMNS as EXPORT_COLUMNS
 from searchsvc.search import FACETS, SORTS
+from searchsvc.timeline import INTERVALS
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 
 NULLABLE_STRING = {"type": ["string", "null"]}
+SOURCE_URL = {
+    "type": ["string", "null"],
+    "description": "the story's address at its outlet, as its file states it (canonical link, "
+    "og:url, or an address line); `url` is the story's page on this service",
+}
+SOURCE_FILES = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "for operators: the files the story was read from, its own first "
+    "(listing entries as file#n); never shown on a page",
+}
+COPIES = {
+    "type": "array",
+    "description": "other copies of the story merged into it, oldest first",
+    "items": {
+        "type": "object",
+        "required": ["title", "outlet", "published", "published_approximate", "source_url"],
+        "additionalProperties": False,
+        "properties": {
+            "title": NULLABLE_STRING,
+            "outlet": NULLABLE_STRING,
+            "published": {"type": ["string", "null"], "description": "ISO 8601"},
+            "published_approximate": {"type": "boolean"},
+            "source_url": SOURCE_URL,
+        },
+    },
+}
 
 
 def _story_reference(url_required: bool) -> dict:
@@ -75,7 +103,9 @@ SCHEMAS: dict[str, Any] = {
             "category",
             "score",
             "snippet",
-            "also_in",
+            "source_files",
+            "source_url",
+            "copies",
             "matched",
             "url",
         ],
@@ -95,7 +125,9 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "HTML-escaped text; matched words wrapped in <mark>",
             },
-            "also_in": {"type": "array", "items": {"type": "string"}},
+            "source_files": SOURCE_FILES,
+            "source_url": SOURCE_URL,
+            "copies": COPIES,
             "matched": {
                 "type": "object",
                 "description": "query words found in each field, as printed there",
@@ -244,7 +276,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "query": {"type": "string"},
             "generation": {"type": "string"},
-            "interval": {"enum": ["auto", "day", "week", "month"]},
+            "interval": {"enum": [*INTERVALS]},
             "from": {"type": ["string", "null"], "format": "date"},
             "to": {"type": ["string", "null"], "format": "date"},
             "total": {"type": "integer", "minimum": 0},
@@ -311,7 +343,8 @@ SCHEMAS: dict[str, Any] = {
             "category": NULLABLE_STRING,
             "score": {"type": ["number", "null"]},
             "url": {"type": "string", "description": "absolute URL of the article page"},
-            "also_in": {"type": "array", "items": {"type": "string"}},
+            "source_url": SOURCE_URL,
+            "source_files": SOURCE_FILES,
             "matched_title": {"type": "array", "items": {"type": "string"}},
             "matched_body": {"type": "array", "items": {"type": "string"}},
             "snippet": {"type": "string", "description": "plain text, no markup"},
@@ -328,7 +361,9 @@ SCHEMAS: dict[str, Any] = {
             "published_approximate",
             "category",
             "body",
-            "also_in",
+            "source_url",
+            "copies",
+            "source_files",
             "related",
             "coverage",
             "url",
@@ -348,8 +383,9 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string"},
                 "description": "paragraphs in order",
             },
-            "source_file": {"type": "string"},
-            "also_in": {"type": "array", "items": {"type": "string"}},
+            "source_url": SOURCE_URL,
+            "copies": COPIES,
+            "source_files": SOURCE_FILES,
             "layout": {"type": "string"},
             "url": {"type": "string"},
             "related": {
@@ -561,8 +597,9 @@ PATHS: dict[str, Any] = {
             + [
                 _query(
                     "interval",
-                    {"enum": ["auto", "day", "week", "month"], "default": "auto"},
-                    "Bucket size; auto: day up to 92 days, week up to 2 years, else month.",
+                    {"enum": [*INTERVALS], "default": "auto"},
+                    "Bucket size; auto: the finest of day, week, month, quarter, year that "
+                    "draws at most 100 bars.",
                 )
             ],
             "responses": {

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import calendar
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
+from dateutil.relativedelta import relativedelta
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from searchsvc.errors import GenerationGone, QuerySyntaxError
+from searchsvc.clusters import StoryClusters
+from searchsvc.errors import GenerationGone, IndexMissing, InvalidParameter, QuerySyntaxError
 from searchsvc.query import OPERATORS, literal_words
 from searchsvc.search import SORTS, SearchRequest, SearchResult
 from searchsvc.searcher import OpenIndex
+from searchsvc.timeline import collected_days
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -19,6 +26,23 @@ blueprint = Blueprint("pages", __name__)
 
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 PAGE_WINDOW = 2
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+# How the error page names a request parameter: the form's label for it.
+PARAMETER_LABELS = {
+    "q": "Search",
+    "from": "Published from",
+    "to": "Published to",
+    "outlet": "Outlet",
+    "category": "Category",
+    "sort": "Order",
+    "page": "Page",
+    "per_page": "Results per page",
+    "gen": "Index generation",
+    "interval": "Timeline interval",
+    "explain": "Explain",
+    "collapse": "Group coverage",
+}
+ECHO_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -45,21 +69,88 @@ class SyntaxProblem:
         return cls(exc.message, query[:at], query[at : at + 1] or " ", query[at + 1 :])
 
 
+# Names for the UTC offsets stories are stored with. The sources are Japanese, so +09:00 reads
+# as JST (Korea's KST shares the offset); any other offset is shown as "UTC+5:30".
+ZONE_NAMES = {timedelta(hours=9): "JST", timedelta(0): "UTC"}
+
+
 @blueprint.app_template_filter("human_date")
 def human_date(published: str | None, approximate: bool = False) -> str:
-    """'18 Jun 2025, 15:46' for a date-time, '5 Jun 2025' for a day, '≈ 11 Jun 2025' if guessed."""
+    """'18 Jun 2025, 15:46 JST' for a date-time, '5 Jun 2025' for a day, '≈ 11 Jun 2025' if
+    guessed (an estimated date never shows a time)."""
     if not published:
         return "date unknown"
     if "T" in published:
         moment = datetime.fromisoformat(published)
-        text = f"{moment.day} {moment:%b %Y}" + ("" if approximate else f", {moment:%H:%M}")
+        text = f"{moment.day} {moment:%b %Y}"
+        if not approximate:
+            text += f", {moment:%H:%M}{zone_suffix(moment)}"
     else:
         day = date.fromisoformat(published)
         text = f"{day.day} {day:%b %Y}"
     return f"≈ {text}" if approximate else text
 
 
+def zone_suffix(moment: datetime) -> str:
+    """' JST', ' UTC+5:30', or '' for a time stored without its zone."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return ""
+    if offset in ZONE_NAMES:
+        return f" {ZONE_NAMES[offset]}"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f" UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+@blueprint.app_template_filter("thousands")
+def thousands(number: int) -> str:
+    """'1,997' for 1997: counts read at a glance."""
+    return f"{number:,}"
+
+
+@blueprint.app_template_filter("web_host")
+def web_host(address: str) -> str:
+    """'www.asahi.com' for 'https://www.asahi.com/…': a link's name when the outlet is unknown."""
+    return urlsplit(address).hostname or address
+
+
 blueprint.add_app_template_global(SORT_LABELS, "sort_labels")
+
+
+@blueprint.app_template_global("error_form")
+def error_form(parameter: str) -> dict:
+    """What an error page about one parameter shows: the search form refilled with the request's
+    valid values (the query always), the parameter's label and the value given."""
+    args = request.args
+    kept = SearchRequest(
+        q=args.get("q", "")[: core.settings().max_query_chars],
+        sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
+        outlet=_valid(core._label, args, "outlet"),
+        category=_valid(core._label, args, "category"),
+        date_from=_valid(core._iso_date, args, "from"),
+        date_to=_valid(core._iso_date, args, "to"),
+    )
+    try:
+        choices = core.form_choices(core.current_index())
+    except IndexMissing:
+        choices = {"outlet": [], "category": []}
+    value = args.get(parameter, "")
+    return {
+        "req": kept,
+        "choices": choices,
+        "label": PARAMETER_LABELS.get(parameter, parameter),
+        "value": value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…",
+        "in_filters": parameter in ("from", "to", "outlet", "category", "sort"),
+    }
+
+
+def _valid(read: Callable[[MultiDict, str], object], args: MultiDict, name: str) -> object:
+    try:
+        return read(args, name)
+    except InvalidParameter:
+        return None
 
 
 @blueprint.get("/")
@@ -85,6 +176,7 @@ def search() -> str:
         words = literal_words(search_request.q)
         result = core.run_search(replace(search_request, q=words), opened) if words else None
     shown = replace(search_request, q=result.query["text"]) if problem and result else None
+    newest = newest_day(opened)
     return render_template(
         "search.html",
         req=search_request,
@@ -105,7 +197,39 @@ def search() -> str:
         collapse_url=search_url(
             shown or search_request, collapse=None if search_request.collapse else 1, page=1
         ),
+        grouping_available=bool(StoryClusters.of(opened).clusters),
+        coverage=same_story_coverage(opened, result) if result else {},
+        per_page_links=per_page_links(shown or search_request),
+        quick_ranges=quick_ranges(shown or search_request, newest),
+        newest=newest,
     )
+
+
+def newest_day(opened: OpenIndex) -> date | None:
+    """The day of the newest story with an exact date in the index."""
+    return max(collected_days(opened), default=None)
+
+
+def per_page_links(search_request: SearchRequest) -> list[tuple[int, str, bool]]:
+    """(size, URL, current) for each results-per-page choice the service allows."""
+    limit = core.settings().max_per_page
+    sizes = sorted({size for size in PER_PAGE_CHOICES if size <= limit} | {search_request.per_page})
+    return [
+        (size, search_url(search_request, per_page=size, page=1), size == search_request.per_page)
+        for size in sizes
+    ]
+
+
+def same_story_coverage(opened: OpenIndex, result: SearchResult) -> dict[str, list[dict]]:
+    """Per shown hit, the other stories of its cluster (other outlets' coverage of the same
+    story), so grouping is visible on every results page and not only when collapsed."""
+    clusters = StoryClusters.of(opened)
+    coverage = {}
+    for hit in result.hits:
+        cluster = clusters.cluster_of(hit.id)
+        if cluster is not None and hit.cluster is None:
+            coverage[hit.id] = [story for story in cluster.stories if story["id"] != hit.id]
+    return coverage
 
 
 def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationGone | None) -> dict:
@@ -119,8 +243,16 @@ def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationG
         "built_at": opened.meta.get("built_at"),
         "current_url": search_url(search_request, gen=None),
         "gone": gone.generation if gone else None,
+        "never_existed": gone is not None and newer_than(gone.generation, live),
         "kept": core.settings().generations_kept,
+        "live": live,
     }
+
+
+def newer_than(name: str, live: str) -> bool:
+    """Generations are numbered in build order (gen-000042), so one numbered above the live
+    generation has never been built here (as opposed to built, then deleted)."""
+    return int(name.rpartition("-")[2]) > int(live.rpartition("-")[2])
 
 
 def search_url(search_request: SearchRequest, **changes: object) -> str:
@@ -141,9 +273,43 @@ def facet_links(search_request: SearchRequest, result: SearchResult) -> dict[str
             )
             for f in result.facets.get(name, [])
         ]
-    links["month"] = [
-        month_link(search_request, f["value"], f["count"]) for f in result.facets["month"]
-    ]
+    months = result.facets["month"]
+    years = Counter()
+    for f in months:
+        years[int(f["value"][:4])] += f["count"]
+    # Over several years a month list runs to hundreds of lines: years then, months within one.
+    newest_first = sorted(years.items(), reverse=True)
+    links["year"] = [year_link(search_request, year, count) for year, count in newest_first]
+    if len(years) > 1:
+        links["month"] = []
+    else:
+        links["year"] = []
+        links["month"] = [month_link(search_request, f["value"], f["count"]) for f in months]
+    return links
+
+
+def year_link(search_request: SearchRequest, year: int, count: int) -> FacetLink:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    active = search_request.date_from == first and search_request.date_to == last
+    url = search_url(search_request, **{"from": first, "to": last, "page": 1})
+    return FacetLink(str(year), str(year), count, url, active)
+
+
+QUICK_RANGES = (("Past week", relativedelta(weeks=1)), ("Past month", relativedelta(months=1)),
+                ("Past year", relativedelta(years=1)))  # fmt: skip
+
+
+def quick_ranges(search_request: SearchRequest, newest: date | None) -> list[FacetLink]:
+    """The last week, month and year up to the newest story in the index (not today: an archive
+    may end years ago), each a link setting from/to."""
+    if newest is None:
+        return []
+    links = []
+    for label, span in QUICK_RANGES:
+        first = newest - span + timedelta(days=1)
+        active = search_request.date_from == first and search_request.date_to == newest
+        url = search_url(search_request, **{"from": first, "to": newest, "page": 1})
+        links.append(FacetLink(first.isoformat(), label, 0, url, active))
     return links
 
 
@@ -157,13 +323,14 @@ def month_link(search_request: SearchRequest, month: str, count: int) -> FacetLi
 
 
 def sort_links(search_request: SearchRequest) -> list[tuple[str, str, bool]]:
+    """Browsing (no query) has no relevance to order by: it lists newest first by default."""
+    sorts, current = SORTS, search_request.sort
+    if not search_request.q.strip():
+        sorts = tuple(sort for sort in SORTS if sort != "relevance")
+        current = "newest" if current == "relevance" else current
     return [
-        (
-            SORT_LABELS[sort],
-            search_url(search_request, sort=sort, page=1),
-            sort == search_request.sort,
-        )
-        for sort in SORTS
+        (SORT_LABELS[sort], search_url(search_request, sort=sort, page=1), sort == current)
+        for sort in sorts
     ]
 
 
