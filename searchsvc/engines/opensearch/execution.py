@@ -20,6 +20,7 @@ from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
 from searchsvc.engines.opensearch.idf import TermStatistics, scored_terms
 from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS
+from searchsvc.hits import hit_of as story_hit
 from searchsvc.model import Hit, Matches, SearchPlan
 from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS, RankingSettings
 
@@ -181,20 +182,13 @@ def hit_of(plan: SearchPlan, raw: dict) -> Hit:
     story = story_from_source(source)
     highlights = raw.get("highlight", {})
     score = raw.get("_score")
-    return Hit(
-        id=story.id,
-        title=story.title,
-        outlet=story.outlet,
-        published=story.published.isoformat() if story.published else None,
-        published_approximate=story.published_approximate,
-        category=story.category,
-        score=round(score, 4) if score is not None and plan.sort == "relevance" else None,
+    explained = plan.explain and "_explanation" in raw
+    return story_hit(
+        story,
+        score=score if plan.sort == "relevance" else None,
         snippet=snippet(highlights, story.text, story.caption),
-        also_in=list(story.also_in),
         matched=matched_words(highlights, story.title),
-        explain=score_parts(raw, ranking_of(plan).k1)
-        if plan.explain and "_explanation" in raw
-        else None,
+        explain=score_parts(raw, ranking_of(plan).k1) if explained else None,
         cluster=cluster_of_hit(source, raw) if plan.collapse else None,
     )
 
