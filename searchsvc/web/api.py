@@ -54,6 +54,8 @@ def export(fmt: str) -> Response:
     response.headers["X-Total-Count"] = str(total)
     response.headers["X-Export-Limit"] = str(limit)
     response.headers["X-Export-Truncated"] = "true" if total > limit else "false"
+    # A one-off download made under a deadline: no cache should keep it and hand it out later.
+    response.cache_control.no_store = True
     return response
 
 
@@ -64,7 +66,10 @@ def article(story_id: str) -> Response:
 
 @blueprint.get("/health")
 def health() -> Response:
-    return jsonify(core.health())
+    response = jsonify(core.health())
+    # A monitor must see the state of now, never a copy kept by some cache on the way.
+    response.cache_control.no_store = True
+    return response
 
 
 @blueprint.get("/openapi.json")

@@ -35,8 +35,9 @@ from searchsvc.timeline import INTERVALS, build_timeline, collected_days, descri
 
 RELATED_COUNT = 5
 MAX_LABEL_CHARS = 200
-_WHOLE_NUMBER = re.compile(r"\d{1,9}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d would also accept "١٢" or "１２" (and int() would read them as 12).
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Story ids are short hex digests; anything else (slashes, dots, NULs) cannot name a story.
 STORY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -358,7 +359,8 @@ def health() -> dict:
         "generation": opened.generation.name,
         "doc_count": opened.meta.get("doc_count"),
         "built_at": opened.meta.get("built_at"),
-        "seeds": {"path": str(settings().seeds), **fresh},
+        # The folder's name only: the absolute path would tell every visitor the server's layout.
+        "seeds": {"path": settings().seeds.name, **fresh},
     }
 
 

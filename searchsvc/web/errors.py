@@ -92,7 +92,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Response:
-        headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        headers = {}
+        if getattr(exc, "valid_methods", None):  # a 405: the methods in a stable order
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return render_problem(*problem_for_http(exc), headers=headers)
 
     @app.errorhandler(Exception)

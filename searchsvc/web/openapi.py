@@ -387,7 +387,10 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Checked at most every few seconds while the seed folder's own "
                 "mtime is unchanged (a file added or removed is seen at once).",
                 "properties": {
-                    "path": {"type": "string"},
+                    "path": {
+                        "type": "string",
+                        "description": "the seeds folder's name (never its full path)",
+                    },
                     "stale": {"type": "boolean"},
                     "changed": {
                         "type": "array",
