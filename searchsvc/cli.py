@@ -192,6 +192,7 @@ def search_command(
         options = {
             "max_expansion": settings.max_expansion,
             "time_limit_s": settings.search_time_limit_s,
+            "max_query_depth": settings.max_query_depth,
         }
         result = search(opened, request, **options)
     except SearchServiceError as exc:

@@ -25,7 +25,18 @@ from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
 from searchsvc.postings import PostingsCache, evaluate, keep_only, top
-from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
+from searchsvc.query import (
+    MAX_DEPTH,
+    All,
+    Any,
+    Node,
+    Not,
+    Phrase,
+    Word,
+    is_plain_words,
+    parse,
+    render,
+)
 from searchsvc.ranking import (
     DEFAULT_RANKING,
     NATURAL_NOTE,
@@ -275,10 +286,11 @@ def search(
     max_expansion: int = 256,
     time_limit_s: float | None = 2.0,
     ranking: RankingSettings = DEFAULT_RANKING,
+    max_query_depth: int = MAX_DEPTH,
 ) -> SearchResult:
     """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
     started = time.perf_counter()
-    tree = parse(request.q)
+    tree = parse(request.q, max_query_depth)
     compiler = QueryCompiler(opened, max_expansion)
     mode = "all"
     words = searchable_words(request.q) if is_plain_words(tree) else []

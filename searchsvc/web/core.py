@@ -151,15 +151,19 @@ def _iso_date(args: MultiDict, name: str) -> date | None:
         raise InvalidParameter(name, "must be a date written YYYY-MM-DD") from None
 
 
+def search_options() -> dict[str, object]:
+    """The settings every search() call takes, from the one Settings table."""
+    limits = settings()
+    return {
+        "max_expansion": limits.max_expansion,
+        "time_limit_s": limits.search_time_limit_s,
+        "max_query_depth": limits.max_query_depth,
+    }
+
+
 def run_search(request: SearchRequest, opened: OpenIndex | None = None) -> SearchResult:
     """Search `opened` (a pinned generation, or the live one when None)."""
-    limits = settings()
-    return search(
-        opened or index_for(request),
-        request,
-        max_expansion=limits.max_expansion,
-        time_limit_s=limits.search_time_limit_s,
-    )
+    return search(opened or index_for(request), request, **search_options())
 
 
 def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
@@ -237,11 +241,7 @@ def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
     """(total matches, the export's text chunks); article URLs are absolute for spreadsheets."""
     limits = settings()
     total, hits = export_hits(
-        index_for(request),
-        request,
-        limits.export_max_hits,
-        max_expansion=limits.max_expansion,
-        time_limit_s=limits.search_time_limit_s,
+        index_for(request), request, limits.export_max_hits, **search_options()
     )
 
     def url_of(story_id: str) -> str:

@@ -432,6 +432,15 @@ def _problem(description: str) -> dict:
     }
 
 
+# Sent by the fuzzers' explicit phase as well as shown to readers: deep nesting included.
+QUERY_EXAMPLES = {
+    "words": {"value": "ishiba summit"},
+    "operators": {"value": '(korea OR japan) -trade title:"summit"'},
+    "nested_deeply": {"value": "(" * 240 + "x" + ")" * 240, "summary": "400 query_syntax"},
+    "unbalanced_deeply": {"value": "(" * 500, "summary": "400 query_syntax"},
+}
+
+
 def _query(name: str, schema: dict, description: str) -> dict:
     return {
         "name": name,
@@ -450,12 +459,16 @@ GENERATION_GONE = _problem(
 )
 
 SEARCH_PARAMETERS = [
-    _query(
-        "q",
-        {"type": "string"},
-        "The query; empty browses every story. At most 500 characters (longer: 400 "
-        "query_too_long).",
-    ),
+    {
+        **_query(
+            "q",
+            {"type": "string"},
+            "The query; empty browses every story. At most 500 characters (longer: 400 "
+            "query_too_long) and 32 levels of nested parentheses (deeper: 400 query_syntax, "
+            "'nested too deeply', at the first parenthesis past the limit).",
+        ),
+        "examples": QUERY_EXAMPLES,
+    },
     _query(
         "page",
         {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
