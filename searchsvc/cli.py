@@ -10,7 +10,7 @@ import click
 
 from searchsvc.config import load_settings
 from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
-from searchsvc.export import FORMATS, export_hits, render_lines
+from searchsvc.export import FORMATS, collect_export, render_lines
 from searchsvc.generations import current_or_none
 from searchsvc.indexer import BuildSummary, build, freshness
 from searchsvc.search import SORTS, SearchRequest, search
@@ -160,7 +160,8 @@ def _open(index_dir: Path | None):
     "--format",
     "export_format",
     type=click.Choice(FORMATS),
-    help="Print every hit (not one page, at most $SEARCHSVC_EXPORT_MAX_HITS) as CSV or JSON Lines.",
+    help="Print every hit (not one page; at most $SEARCHSVC_EXPORT_MAX_HITS, collected within "
+    "$SEARCHSVC_EXPORT_TIME_LIMIT_S) as CSV or JSON Lines.",
 )
 def search_command(
     query: tuple[str, ...],
@@ -199,14 +200,28 @@ def search_command(
         _print_user_error(request.q, exc)
         sys.exit(2)
     if export_format:
-        _, hits = export_hits(opened, request, settings.export_max_hits, **options)
-        for chunk in render_lines(export_format, hits, lambda story_id: f"/articles/{story_id}"):
-            click.echo(chunk, nl=False)
+        _print_export(export_format, opened, request, settings, options)
         return
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     _print_results(result)
+
+
+def _print_export(fmt: str, opened, request: SearchRequest, settings, options: dict) -> None:
+    """Every hit as CSV or JSON Lines on stdout; a cut export says so on stderr (and, in JSON
+    Lines, in its last line), as the API's headers do."""
+    export = collect_export(
+        opened, request, settings.export_max_hits, settings.export_time_limit_s, **options
+    )
+    for chunk in render_lines(fmt, export, lambda story_id: f"/articles/{story_id}"):
+        click.echo(chunk, nl=False)
+    if not export.complete:
+        click.echo(
+            f"Note: export cut by the {export.cut_by}: {len(export.hits)} of {export.total} "
+            "matches written",
+            err=True,
+        )
 
 
 def _print_user_error(q: str, exc: SearchServiceError) -> None:

@@ -23,6 +23,7 @@ class Settings:
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
     export_max_hits: int = 10_000
+    export_time_limit_s: float = 10.0  # for a whole export; each of its searches gets what is left
 
 
 def _coerce(value: str, kind: type) -> object:

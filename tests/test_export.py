@@ -6,10 +6,13 @@ import csv
 import io
 import json
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from searchsvc import create_app
+from searchsvc import export as export_module
 from searchsvc.cli import main
+from searchsvc.config import load_settings
 from searchsvc.export import COLUMNS
 from searchsvc.web.openapi import openapi_document
 from tests.conftest import SEEDS
@@ -46,8 +49,8 @@ def test_csv_cells_are_plain_text_with_absolute_urls(client):
 def test_jsonl_has_one_object_per_hit_with_filters_applied(client):
     response = client.get("/api/search.jsonl?q=ishiba&outlet=Yomiuri+Shimbun&sort=newest")
     assert response.mimetype == "application/x-ndjson"
-    lines = response.get_data(as_text=True).splitlines()
-    rows = [json.loads(line) for line in lines]
+    *rows, end = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert end == {"_export": {"complete": True, "rows": 3, "total": 3, "reason": None}}
     assert len(rows) == 3 and {r["outlet"] for r in rows} == {"Yomiuri Shimbun"}
     assert rows[0]["id"] == G7_ID  # newest first
     assert set(rows[0]) == set(COLUMNS)
@@ -60,10 +63,72 @@ def test_jsonl_has_one_object_per_hit_with_filters_applied(client):
 def test_an_export_stops_at_the_documented_limit_and_says_so(seed_index):
     app = create_app({"TESTING": True, "INDEX": seed_index, "SEEDS": SEEDS, "EXPORT_MAX_HITS": 3})
     response = app.test_client().get("/api/search.jsonl")
-    assert len(response.get_data(as_text=True).splitlines()) == 3
+    *rows, end = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert len(rows) == 3
+    assert end == {"_export": {"complete": False, "rows": 3, "total": 7, "reason": "row limit"}}
     assert response.headers["X-Total-Count"] == "7"
     assert response.headers["X-Export-Limit"] == "3"
+    assert response.headers["X-Export-Rows"] == "3"
     assert response.headers["X-Export-Truncated"] == "true"
+    assert response.headers["X-Export-Truncated-Reason"] == "row limit"
+    csv_export = app.test_client().get("/api/search.csv")
+    assert len(list(csv.DictReader(io.StringIO(csv_export.text)))) == 3
+    assert csv_export.headers["X-Export-Truncated-Reason"] == "row limit"
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Exports collect 2 hits per search, so the 7 seed stories take 4 searches."""
+    monkeypatch.setattr(export_module, "PAGE_SIZE", 2)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_export_out_of_time_is_cut_between_pages_and_flagged(seed_index, small_pages, fmt):
+    app = create_app(
+        {"TESTING": True, "INDEX": seed_index, "SEEDS": SEEDS, "EXPORT_TIME_LIMIT_S": 1e-6}
+    )
+    response = app.test_client().get(f"/api/search.{fmt}?q=korea")
+    assert response.status_code == 200
+    assert response.headers["X-Export-Truncated"] == "true"
+    assert response.headers["X-Export-Truncated-Reason"] == "time limit"
+    assert response.headers["X-Total-Count"] == "7"
+    assert response.headers["X-Export-Rows"] == "2"  # the first search's page, then time is up
+    assert response.headers["Content-Length"] == str(len(response.data))
+    if fmt == "jsonl":
+        end = json.loads(response.text.splitlines()[-1])
+        assert end == {
+            "_export": {"complete": False, "rows": 2, "total": 7, "reason": "time limit"}
+        }
+    else:
+        assert len(list(csv.DictReader(io.StringIO(response.text)))) == 2
+
+
+def test_an_export_within_its_time_is_complete(client, small_pages):
+    response = client.get("/api/search.jsonl?q=korea")
+    assert response.headers["X-Export-Truncated"] == "false"
+    assert "X-Export-Truncated-Reason" not in response.headers
+    assert json.loads(response.text.splitlines()[-1])["_export"]["complete"] is True
+    assert len(response.text.splitlines()) == 7 + 1
+
+
+def test_the_time_limit_is_a_setting(monkeypatch):
+    monkeypatch.setenv("SEARCHSVC_EXPORT_TIME_LIMIT_S", "2.5")
+    assert load_settings().export_time_limit_s == 2.5
+    monkeypatch.delenv("SEARCHSVC_EXPORT_TIME_LIMIT_S")
+    assert load_settings().export_time_limit_s == 10.0
+
+
+def test_cli_export_out_of_time_says_so(seed_index, small_pages, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("SEARCHSVC_EXPORT_TIME_LIMIT_S", "0.000001")
+    result = CliRunner().invoke(
+        main, ["search", "korea", "--index", str(seed_index), "--format", "jsonl"]
+    )
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and json.loads(lines[-1])["_export"]["reason"] == "time limit"
+    assert "export cut by the time limit: 2 of 7 matches written" in result.stderr
 
 
 def test_a_bad_query_is_a_problem_not_an_empty_file(client):
@@ -97,4 +162,5 @@ def test_cli_prints_every_hit_as_csv_and_jsonl(seed_index):
         main, ["search", "Kananaskis", "--index", str(seed_index), "--format", "jsonl"]
     )
     assert result.exit_code == 0, result.output
-    assert [json.loads(line)["id"] for line in result.output.splitlines()] == [G7_ID]
+    *rows, end = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["id"] for row in rows] == [G7_ID] and end["_export"]["complete"] is True

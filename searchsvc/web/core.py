@@ -22,7 +22,7 @@ from searchsvc.analysis import english_analyzer
 from searchsvc.clusters import StoryClusters
 from searchsvc.config import Settings
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
-from searchsvc.export import export_hits, render_lines
+from searchsvc.export import Export, collect_export, render_lines
 from searchsvc.indexer import freshness
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
 from searchsvc.permalinks import parse_generation
@@ -237,17 +237,22 @@ def timeline_view(request: SearchRequest, result: SearchResult, interval: str = 
     return data
 
 
-def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
-    """(total matches, the export's text chunks); article URLs are absolute for spreadsheets."""
+def export_lines(request: SearchRequest, fmt: str) -> tuple[Export, Iterator[str]]:
+    """The export's rows, decided within settings.export_time_limit_s before anything is sent,
+    and its text chunks; article URLs are absolute for spreadsheets."""
     limits = settings()
-    total, hits = export_hits(
-        index_for(request), request, limits.export_max_hits, **search_options()
+    export = collect_export(
+        index_for(request),
+        request,
+        limits.export_max_hits,
+        limits.export_time_limit_s,
+        **search_options(),
     )
 
     def url_of(story_id: str) -> str:
         return url_for("pages.article", story_id=story_id, _external=True)
 
-    return total, render_lines(fmt, hits, url_of)
+    return export, render_lines(fmt, export, url_of)
 
 
 def article_view(story_id: str) -> dict:

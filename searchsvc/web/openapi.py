@@ -317,6 +317,25 @@ SCHEMAS: dict[str, Any] = {
             "snippet": {"type": "string", "description": "plain text, no markup"},
         },
     },
+    "ExportEnd": {
+        "type": "object",
+        "description": "The last line of /api/search.jsonl: whether the export is complete",
+        "required": ["_export"],
+        "additionalProperties": False,
+        "properties": {
+            "_export": {
+                "type": "object",
+                "required": ["complete", "rows", "total", "reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "complete": {"type": "boolean"},
+                    "rows": {"type": "integer", "minimum": 0},
+                    "total": {"type": "integer", "minimum": 0},
+                    "reason": {"enum": ["row limit", "time limit", None]},
+                },
+            }
+        },
+    },
     "RelatedStory": _story_reference(url_required=True),
     "Article": {
         "type": "object",
@@ -521,7 +540,13 @@ EXPORT_HEADERS = {
     for name, text in (
         ("X-Total-Count", "all matches of the search"),
         ("X-Export-Limit", "the most rows an export holds (settings.export_max_hits)"),
-        ("X-Export-Truncated", "true when the search had more matches than the limit"),
+        ("X-Export-Rows", "the rows this export holds"),
+        (
+            "X-Export-Truncated",
+            "false for a complete export; true when it was cut by the row limit or by the "
+            "export's time limit (settings.export_time_limit_s)",
+        ),
+        ("X-Export-Truncated-Reason", "only on a cut export: `row limit` or `time limit`"),
     )
 }
 
@@ -593,7 +618,8 @@ PATHS: dict[str, Any] = {
     "/api/search.csv": {
         "get": {
             "operationId": "exportCsv",
-            "summary": "Every hit of a search as CSV (streamed; at most export_max_hits rows)",
+            "summary": "Every hit of a search as CSV (at most export_max_hits rows, within "
+            "export_time_limit_s; the X-Export-* headers say whether it is complete)",
             "parameters": EXPORT_PARAMETERS,
             "responses": {
                 "200": {
@@ -611,15 +637,22 @@ PATHS: dict[str, Any] = {
     "/api/search.jsonl": {
         "get": {
             "operationId": "exportJsonLines",
-            "summary": "Every hit of a search as JSON Lines (streamed; at most export_max_hits)",
+            "summary": "Every hit of a search as JSON Lines, then a line saying whether that is "
+            "all (at most export_max_hits rows, within export_time_limit_s)",
             "parameters": EXPORT_PARAMETERS,
             "responses": {
                 "200": {
-                    "description": "One ExportRow object per line, in result order",
+                    "description": "One ExportRow object per line, in result order, then "
+                    "always one ExportEnd line (a body without it was cut on the way)",
                     "headers": EXPORT_HEADERS,
                     "content": {
                         "application/x-ndjson": {
-                            "schema": {"$ref": "#/components/schemas/ExportRow"}
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/ExportRow"},
+                                    {"$ref": "#/components/schemas/ExportEnd"},
+                                ]
+                            }
                         }
                     },
                 },
