@@ -13,7 +13,8 @@ from searchsvc import create_app
 from searchsvc import export as export_module
 from searchsvc.cli import main
 from searchsvc.config import load_settings
-from searchsvc.export import COLUMNS
+from searchsvc.export import COLUMNS, FORMULA_STARTS, neutralise_formula
+from searchsvc.indexer import build
 from searchsvc.web.openapi import openapi_document
 from tests.conftest import SEEDS
 
@@ -164,3 +165,73 @@ def test_cli_prints_every_hit_as_csv_and_jsonl(seed_index):
     assert result.exit_code == 0, result.output
     *rows, end = [json.loads(line) for line in result.output.splitlines()]
     assert [row["id"] for row in rows] == [G7_ID] and end["_export"]["complete"] is True
+
+
+FORMULA_ARTICLE = """<!doctype html>
+<html><head><meta charset="utf-8">
+<title>=HYPERLINK("http://evil.example/x","click") Harbour pilots strike</title>
+<meta property="article:section" content='+cmd|" /C calc"!A0'>
+<meta property="og:site_name" content="@Evil Gazette">
+</head><body><article>
+<h1>=HYPERLINK("http://evil.example/x","click") Harbour pilots strike</h1>
+<p>=SUM(A1:A9) harbour pilots walked out on Monday over the new rota, stopping ferries between
+the islands for most of the day.</p>
+<p>The port authority said talks with the pilots' union would resume on Tuesday, and that
+freight would be given priority once the ferries sail again.</p>
+</article></body></html>
+"""
+
+
+@pytest.fixture
+def formula_index(seeds_copy, tmp_path):
+    """The seeds plus one article whose title, section, outlet and first words are formulas."""
+    (seeds_copy / "900_formula.html").write_text(FORMULA_ARTICLE, "utf-8")
+    index = tmp_path / "index"
+    assert build(seeds_copy, index).stories == 8
+    return index
+
+
+def test_formula_cells_are_neutralised_in_the_csv_export(formula_index):
+    app = create_app({"TESTING": True, "INDEX": formula_index, "SEEDS": SEEDS})
+    client = app.test_client()
+    [row] = csv.DictReader(io.StringIO(client.get("/api/search.csv?q=title:pilots").text))
+    assert row["title"] == '\'=HYPERLINK("http://evil.example/x","click") Harbour pilots strike'
+    assert row["category"] == '\'+cmd|" /C calc"!A0'
+    assert row["outlet"] == "'@Evil Gazette"
+    assert row["snippet"].startswith("'=SUM(A1:A9)")
+    assert all(not cell.startswith(FORMULA_STARTS) for cell in row.values())
+    # JSON is not read by spreadsheets: the values stay exactly as written.
+    jsonl = client.get("/api/search.jsonl?q=title:pilots").text
+    [jsonl_row, _] = [json.loads(line) for line in jsonl.splitlines()]
+    assert jsonl_row["title"].startswith("=HYPERLINK") and jsonl_row["outlet"] == "@Evil Gazette"
+
+
+def test_formula_cells_are_neutralised_in_the_cli_export(formula_index):
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(
+        main, ["search", "title:pilots", "--index", str(formula_index), "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    [row] = csv.DictReader(io.StringIO(result.stdout))
+    assert row["title"].startswith("'=HYPERLINK(") and row["category"].startswith("'+cmd|")
+    assert row["outlet"] == "'@Evil Gazette" and row["snippet"].startswith("'=SUM(")
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("a=1", "a=1"),
+        ("", ""),
+        (3, 3),
+        (-1.5, -1.5),
+    ],
+)
+def test_neutralise_formula(cell, shown):
+    assert neutralise_formula(cell) == shown
