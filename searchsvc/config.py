@@ -13,6 +13,7 @@ class Settings:
     index: Path = Path("index")
     bind: str = "127.0.0.1:8000"
     workers: int = 2
+    threads: int = 16  # per worker: connections one worker answers at once (gthread)
     max_file_bytes: int = 20 * 1024 * 1024
     max_query_chars: int = 500
     max_query_depth: int = 32  # levels of nested parentheses (query.RECURSION_SAFE_DEPTH at most)
