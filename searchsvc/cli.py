@@ -214,7 +214,8 @@ def _print_export(fmt: str, opened, request: SearchRequest, settings, options: d
     export = collect_export(
         opened, request, settings.export_max_hits, settings.export_time_limit_s, **options
     )
-    for chunk in render_lines(fmt, export, lambda story_id: f"/articles/{story_id}"):
+    base = settings.public_url.rstrip("/")  # relative links unless SEARCHSVC_PUBLIC_URL is set
+    for chunk in render_lines(fmt, export, lambda story_id: f"{base}/articles/{story_id}"):
         click.echo(chunk, nl=False)
     if not export.complete:
         click.echo(

@@ -12,6 +12,9 @@ class Settings:
     seeds: Path = Path("seeds")
     index: Path = Path("index")
     bind: str = "127.0.0.1:8000"
+    # The service's address as its users reach it (e.g. https://news.example.org): the base of
+    # every absolute link (feeds; export URLs and redirects when set), never the client's Host.
+    public_url: str = ""
     workers: int = 2
     threads: int = 16  # per worker: connections one worker answers at once (gthread)
     max_file_bytes: int = 20 * 1024 * 1024

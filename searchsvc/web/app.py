@@ -13,6 +13,7 @@ from searchsvc.config import Settings, load_settings
 from searchsvc.errors import IndexMissing
 from searchsvc.searcher import IndexHandle
 from searchsvc.web import api, feeds, pages
+from searchsvc.web.addresses import refuse_bad_host, relative_redirect
 from searchsvc.web.errors import register_error_handlers
 
 log = logging.getLogger("searchsvc.web")
@@ -58,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(feeds.blueprint)
     register_error_handlers(app)
+    app.before_request(refuse_bad_host)
+    app.after_request(relative_redirect)
     app.after_request(add_security_headers)
     app.after_request(add_cache_control)
     open_index_at_startup(app)

@@ -33,6 +33,7 @@ from searchsvc.search import SearchRequest, SearchResult, search
 from searchsvc.searcher import IndexHandle, OpenIndex
 from searchsvc.stories import get_story
 from searchsvc.timeline import INTERVALS, build_timeline, collected_days, describe
+from searchsvc.web.addresses import public_url
 
 RELATED_COUNT = 5
 MAX_LABEL_CHARS = 200
@@ -249,7 +250,7 @@ def timeline_view(request: SearchRequest, result: SearchResult, interval: str = 
 
 def export_lines(request: SearchRequest, fmt: str) -> tuple[Export, Iterator[str]]:
     """The export's rows, decided within settings.export_time_limit_s before anything is sent,
-    and its text chunks; article URLs are absolute for spreadsheets."""
+    and its text chunks; article URLs are under settings.public_url, or relative."""
     limits = settings()
     with ENGINE_LOCK:
         export = collect_export(
@@ -261,7 +262,7 @@ def export_lines(request: SearchRequest, fmt: str) -> tuple[Export, Iterator[str
         )
 
     def url_of(story_id: str) -> str:
-        return url_for("pages.article", story_id=story_id, _external=True)
+        return public_url(url_for("pages.article", story_id=story_id))
 
     return export, render_lines(fmt, export, url_of)
 

@@ -310,7 +310,11 @@ SCHEMAS: dict[str, Any] = {
             "published_approximate": {"type": "boolean"},
             "category": NULLABLE_STRING,
             "score": {"type": ["number", "null"]},
-            "url": {"type": "string", "description": "absolute URL of the article page"},
+            "url": {
+                "type": "string",
+                "description": "the article page: under SEARCHSVC_PUBLIC_URL when it is set, "
+                "else relative (never built from the request's Host)",
+            },
             "also_in": {"type": "array", "items": {"type": "string"}},
             "matched_title": {"type": "array", "items": {"type": "string"}},
             "matched_body": {"type": "array", "items": {"type": "string"}},
