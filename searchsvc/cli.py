@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +23,25 @@ INDEX_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Index folder (default: $SEARCHSVC_INDEX or ./index).",
 )
+
+
+# C0 and C1 control characters but tab and newline (and a CR ending a CSV line): printed raw,
+# ESC and CSI sequences from an article or a file name could move the cursor, recolour the
+# terminal or set its title. Shown as U+FFFD instead, one character for one, so columns hold.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def terminal_safe(text: str) -> str:
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
+def echo(message: object = "", **options: object) -> None:
+    """click.echo for everything this command prints: never a raw control character."""
+    click.echo(terminal_safe(str(message)), **options)
+
+
+def secho(message: object = "", **styles: object) -> None:
+    click.secho(terminal_safe(str(message)), **styles)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,18 +77,18 @@ class _Progress:
 
 def print_summary(summary: BuildSummary) -> None:
     kind = "full" if summary.full else "incremental"
-    click.echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
-    click.echo(
+    echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
+    echo(
         f"  files:    {summary.files_seen} seen, {summary.files_read} read, "
         f"{summary.files_reused} unchanged, {len(summary.skipped)} skipped"
     )
-    click.echo(
+    echo(
         f"  articles: {summary.articles} extracted, {summary.duplicates_merged} "
         f"duplicates merged, {summary.stories} stories indexed"
     )
-    click.echo(f"  changes:  {summary.added} stories written, {summary.deleted} removed")
+    echo(f"  changes:  {summary.added} stories written, {summary.deleted} removed")
     for name, reason in summary.skipped:
-        click.echo(f"  skipped:  {name}: {reason}")
+        echo(f"  skipped:  {name}: {reason}")
 
 
 @main.command("index")
@@ -105,7 +125,7 @@ def index_command(
         live = current_or_none(settings.index)
         fresh = freshness(settings.seeds, live)
         if not fresh["stale"]:
-            click.echo(f"Index {live.name} is up to date with {settings.seeds}/.")
+            echo(f"Index {live.name} is up to date with {settings.seeds}/.")
             return
     progress = _Progress()
     try:
@@ -128,11 +148,11 @@ def index_command(
         ) from None
     progress.finish()
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2))
+        echo(json.dumps(summary.as_dict(), indent=2))
     else:
         print_summary(summary)
     if summary.stories == 0:
-        click.echo("Error: nothing could be indexed.", err=True)
+        echo("Error: nothing could be indexed.", err=True)
         sys.exit(1)
 
 
@@ -203,7 +223,7 @@ def search_command(
         _print_export(export_format, opened, request, settings, options)
         return
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     _print_results(result)
 
@@ -216,9 +236,9 @@ def _print_export(fmt: str, opened, request: SearchRequest, settings, options: d
     )
     base = settings.public_url.rstrip("/")  # relative links unless SEARCHSVC_PUBLIC_URL is set
     for chunk in render_lines(fmt, export, lambda story_id: f"{base}/articles/{story_id}"):
-        click.echo(chunk, nl=False)
+        echo(chunk, nl=False)
     if not export.complete:
-        click.echo(
+        echo(
             f"Note: export cut by the {export.cut_by}: {len(export.hits)} of {export.total} "
             "matches written",
             err=True,
@@ -226,16 +246,15 @@ def _print_export(fmt: str, opened, request: SearchRequest, settings, options: d
 
 
 def _print_user_error(q: str, exc: SearchServiceError) -> None:
-    click.echo(f"Error: {exc}", err=True)
+    echo(f"Error: {exc}", err=True)
     position = getattr(exc, "position", None)
     if position is not None:
-        click.echo(f"  {q}", err=True)
-        click.echo("  " + " " * position + "^", err=True)
+        echo(f"  {q}", err=True)
+        echo("  " + " " * position + "^", err=True)
 
 
 def _plain(snippet: str) -> str:
     import html
-    import re
 
     marked = re.sub(r"</?mark>", lambda m: "**" if m.group() else "", snippet)
     return html.unescape(marked)
@@ -243,25 +262,23 @@ def _plain(snippet: str) -> str:
 
 def _print_results(result) -> None:
     for warning in result.query["warnings"]:
-        click.secho(f"Note: {warning}", fg="yellow")
-    click.echo(
+        secho(f"Note: {warning}", fg="yellow")
+    echo(
         f"{result.total} result{'s' if result.total != 1 else ''} "
         f"for {result.query['text']!r} ({result.took_ms:.1f} ms)"
     )
     if result.suggestion:
-        click.echo(f"Did you mean: {result.suggestion}")
+        echo(f"Did you mean: {result.suggestion}")
     first = (result.page - 1) * result.per_page
     for n, hit in enumerate(result.hits, first + 1):
         when = hit.published or "date unknown"
         if hit.published_approximate:
             when = f"about {when}"
-        click.secho(f"\n{n}. {hit.title or '(untitled)'}", bold=True)
-        click.echo(
-            f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}"
-        )
-        click.echo(f"   {_plain(hit.snippet)}")
+        secho(f"\n{n}. {hit.title or '(untitled)'}", bold=True)
+        echo(f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}")
+        echo(f"   {_plain(hit.snippet)}")
     if result.page < result.pages:
-        click.echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
+        echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
 
 
 @main.command("articles")
@@ -274,13 +291,13 @@ def articles_command(index_dir: Path | None, as_json: bool) -> None:
     _, opened = _open(index_dir)
     stories = all_stories(opened)
     if as_json:
-        click.echo(json.dumps(stories, indent=2, ensure_ascii=False))
+        echo(json.dumps(stories, indent=2, ensure_ascii=False))
         return
     for story in stories:
         when = story["published"] or "-"
         if story["published_approximate"]:
             when = f"~{when} (estimated)"
-        click.echo(
+        echo(
             f"{story['id']}  {when:25}  {story['outlet'] or '-':18}"
             f"  {story['title'] or '(untitled)'}"
         )
@@ -300,7 +317,7 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
         try:
             articles = extract_file(path, str(path))
         except ArticleUnreadable as exc:
-            click.echo(f"Skipped {path}: {exc.reason}", err=True)
+            echo(f"Skipped {path}: {exc.reason}", err=True)
             failed = True
             continue
         for article in articles:
@@ -308,7 +325,7 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
             record["body"] = article.text
             records.append(record)
     if as_json:
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        echo(json.dumps(records, indent=2, ensure_ascii=False))
     else:
         for record in records:
             _print_extracted(record)
@@ -317,19 +334,19 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
 
 
 def _print_extracted(record: dict) -> None:
-    click.secho(f"== {record['source_file']}: {record['title'] or '(untitled)'}", bold=True)
+    secho(f"== {record['source_file']}: {record['title'] or '(untitled)'}", bold=True)
     for key in ("outlet", "published", "category", "byline", "dateline", "caption"):
         if record.get(key):
             approx = (
                 " (approximate)" if key == "published" and record["published_approximate"] else ""
             )
-            click.echo(f"   {key}: {record[key]}{approx}")
-    click.echo("")
-    click.echo(record["body"])
-    click.echo("")
+            echo(f"   {key}: {record[key]}{approx}")
+    echo("")
+    echo(record["body"])
+    echo("")
     for removed in record["removed"]:
-        click.secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
-    click.echo("")
+        secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
+    echo("")
 
 
 @main.command("serve")
