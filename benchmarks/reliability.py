@@ -16,6 +16,7 @@ import csv
 import fcntl
 import io
 import json
+import math
 import os
 import resource
 import shutil
@@ -252,7 +253,7 @@ def latency_figures(replies: list[Timed]) -> dict:
         "answered_200": sum(r.status == 200 for r in replies),
         "failed": sum(r.status != 200 for r in replies),
         "median_ms": round(statistics.median(seconds) * 1000, 1),
-        "p95_ms": round(seconds[int(0.95 * (len(seconds) - 1))] * 1000, 1),
+        "p95_ms": round(seconds[math.ceil(0.95 * len(seconds)) - 1] * 1000, 1),
         "max_ms": round(seconds[-1] * 1000, 1),
     }
 

@@ -25,18 +25,8 @@ from searchsvc.clusters import Collapse, StoryClusters
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
 from searchsvc.postings import PostingsCache, evaluate, keep_only, top
-from searchsvc.query import (
-    MAX_DEPTH,
-    All,
-    Any,
-    Node,
-    Not,
-    Phrase,
-    Word,
-    is_plain_words,
-    parse,
-    render,
-)
+from searchsvc.query import MAX_DEPTH as MAX_QUERY_DEPTH
+from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
 from searchsvc.ranking import (
     DEFAULT_RANKING,
     NATURAL_NOTE,
@@ -286,7 +276,7 @@ def search(
     max_expansion: int = 256,
     time_limit_s: float | None = 2.0,
     ranking: RankingSettings = DEFAULT_RANKING,
-    max_query_depth: int = MAX_DEPTH,
+    max_query_depth: int = MAX_QUERY_DEPTH,
 ) -> SearchResult:
     """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
     started = time.perf_counter()
