@@ -1,6 +1,7 @@
 """The long reliability drills (tests/test_reliability.py runs short versions of the same).
 
     .venv/bin/python benchmarks/reliability.py [--fillers 3000] [--kills 12] [--concurrency 6]
+    .venv/bin/python benchmarks/reliability.py --only slow_clients,exports [--sync-baseline]
 
 Everything is real and on loopback: gunicorn with 2 workers over a temp index built from seeds/
 plus generated filler stories, `python -m searchsvc index` as the rebuild, SIGKILL for crashes,
@@ -10,15 +11,22 @@ RLIMIT_FSIZE for a failing disk. Prints a table per drill and a final JSON line.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import fcntl
+import io
 import json
+import math
 import os
 import resource
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +36,15 @@ sys.path.insert(0, str(ROOT))
 from searchsvc import generations as gens  # noqa: E402
 from tests.reliability import (  # noqa: E402
     MARKER,
+    HeldConnections,
+    Timed,
     add_marker_stories,
     filler_stories,
     kill_trial,
     random_delays,
     rebuilds_under_load,
     run_index,
+    timed_get,
 )
 from tests.web_helpers import LiveServer, http_get  # noqa: E402
 
@@ -219,6 +230,154 @@ def drill_corrupt_index(work: Path) -> dict:
     }
 
 
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Environment variables for the servers started inside (gunicorn reads GUNICORN_CMD_ARGS,
+    the app its SEARCHSVC_* settings)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def latency_figures(replies: list[Timed]) -> dict:
+    seconds = sorted(r.seconds for r in replies if r.status == 200) or [0.0]
+    return {
+        "requests": len(replies),
+        "answered_200": sum(r.status == 200 for r in replies),
+        "failed": sum(r.status != 200 for r in replies),
+        "median_ms": round(statistics.median(seconds) * 1000, 1),
+        "p95_ms": round(seconds[math.ceil(0.95 * len(seconds)) - 1] * 1000, 1),
+        "max_ms": round(seconds[-1] * 1000, 1),
+    }
+
+
+SLOW_CLIENT_PATHS = ("/api/health", "/api/search?q=tokyo+summit", "/search?q=harbour&per_page=20")
+
+
+def drill_slow_clients(work: Path, seeds: Path, index: Path, args: argparse.Namespace) -> dict:
+    """Requests from 2 client threads while 8 idle and 4 slow-header connections are held."""
+    server = LiveServer(index, seeds, work / "slow-clients.log", workers=2).start()
+    replies: list[Timed] = []
+    try:
+        server.wait_ready()
+        with HeldConnections(server.port, idle=8, slow=4, interval_s=3.0) as held:
+            deadline = time.monotonic() + args.slow_seconds
+
+            def client() -> None:
+                while time.monotonic() < deadline:
+                    replies.extend(timed_get(server.port, p, 10.0) for p in SLOW_CLIENT_PATHS)
+
+            clients = [threading.Thread(target=client) for _ in range(2)]
+            for thread in clients:
+                thread.start()
+            for thread in clients:
+                thread.join()
+            slow_open = held.slow_still_open()
+            reopened, header_lines = held.reopened, held.header_lines_sent
+    finally:
+        exit_code = server.stop()
+    logs = server.logs()
+    return {
+        "worker_class": "sync (baseline)" if os.environ.get("GUNICORN_CMD_ARGS") else "gthread",
+        "held": "8 idle + 4 slow-header connections",
+        "seconds": args.slow_seconds,
+        **latency_figures(replies),
+        "health": latency_figures([r for r in replies if r.path == "/api/health"]),
+        "slow_connections_still_open": slow_open,
+        "idle_closed_by_server_and_reopened": reopened,
+        "slow_header_lines_sent": header_lines,
+        "worker_timeouts_in_log": logs.count("WORKER TIMEOUT"),
+        "server_exit": exit_code,
+    }
+
+
+def drill_exports(work: Path, seeds: Path, index: Path, limit_s: float) -> dict:
+    """Two exports of every story at once (CSV and JSON Lines) under an export deadline of
+    `limit_s`, while health is polled: each must say whether it is complete (and why not), and
+    health must keep answering."""
+    with environment(SEARCHSVC_EXPORT_TIME_LIMIT_S=str(limit_s)):
+        server = LiveServer(index, seeds, work / "exports.log", workers=2).start()
+    exports: list[dict] = []
+    health: list[Timed] = []
+    try:
+        server.wait_ready()
+        done = threading.Event()
+
+        def export(fmt: str) -> None:
+            started = time.monotonic()
+            reply = http_get(server.port, f"/api/search.{fmt}?q=", timeout=60.0)
+            elapsed = time.monotonic() - started
+            text = reply.body.decode("utf-8")
+            if fmt == "csv":
+                rows, end = len(list(csv.reader(io.StringIO(text)))) - 1, None  # - the header
+            else:
+                lines = text.splitlines()
+                end = json.loads(lines[-1]).get("_export") if lines else None
+                rows = len(lines) - 1  # - the end line
+            exports.append(
+                {
+                    "format": fmt,
+                    "status": reply.status,
+                    "seconds": round(elapsed, 2),
+                    "rows_in_body": rows,
+                    "x_export_rows": reply.headers.get("X-Export-Rows"),
+                    "x_total_count": reply.headers.get("X-Total-Count"),
+                    "truncated": reply.headers.get("X-Export-Truncated"),
+                    "reason": reply.headers.get("X-Export-Truncated-Reason"),
+                    "end_line": end,
+                    "length_matches": int(reply.headers.get("Content-Length", -1))
+                    == len(reply.body),
+                }
+            )
+
+        def poll_health() -> None:
+            while not done.is_set():
+                health.append(timed_get(server.port, "/api/health", 10.0))
+
+        poller = threading.Thread(target=poll_health)
+        poller.start()
+        runs = [threading.Thread(target=export, args=(fmt,)) for fmt in ("csv", "jsonl")]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join()
+        done.set()
+        poller.join()
+    finally:
+        exit_code = server.stop()
+    silent = [e for e in exports if not says_if_complete(e)]
+    return {
+        "export_time_limit_s": limit_s,
+        "exports": exports,
+        "every_export_says_if_complete": not silent and len(exports) == 2,
+        "silently_cut": len(silent),
+        "health_during_exports": latency_figures(health),
+        "server_exit": exit_code,
+    }
+
+
+def says_if_complete(export: dict) -> bool:
+    """The headers say complete or cut (and why), the rows match them, the body is whole, and a
+    JSON Lines export ends with a line saying the same."""
+    cut = export["truncated"] == "true"
+    end = export["end_line"]
+    return (
+        export["status"] == 200
+        and export["truncated"] in ("true", "false")
+        and (not cut or export["reason"] in ("row limit", "time limit"))
+        and export["x_export_rows"] == str(export["rows_in_body"])
+        and export["length_matches"]
+        and (export["format"] != "jsonl" or (end is not None and end["complete"] is not cut))
+    )
+
+
 def table(title: str, rows: dict) -> str:
     width = max(len(k) for k in rows)
     lines = [f"\n{title}", "-" * len(title)]
@@ -233,7 +392,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--max-requests", type=int, default=30_000)
     parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument("--slow-seconds", type=float, default=30.0, help="slow-client drill")
+    parser.add_argument(
+        "--export-time-limit", type=float, default=0.1, help="the export drill's short deadline"
+    )
+    parser.add_argument("--sync-baseline", action="store_true", help="slow clients vs sync")
+    parser.add_argument("--only", help="comma-separated drills: slow_clients,exports")
     args = parser.parse_args()
+    if args.only:
+        return run_only(args, set(args.only.split(",")))
 
     with tempfile.TemporaryDirectory(prefix="searchsvc-reliability-") as tmp:
         work = Path(tmp)
@@ -268,6 +435,41 @@ def main() -> int:
         "corrupt": corrupt,
     }
     print(json.dumps(summary, sort_keys=True))
+    return 0 if passed else 1
+
+
+def run_only(args: argparse.Namespace, drills: set[str]) -> int:
+    """The HTTP hardening drills alone, over one index of the seeds plus `--fillers` stories."""
+    summary: dict = {}
+    with tempfile.TemporaryDirectory(prefix="searchsvc-reliability-") as tmp:
+        work = Path(tmp)
+        seeds = make_seeds(work, args.fillers)
+        index = work / "index"
+        build_s = timed_build(seeds, index)
+        print(f"index: {args.fillers + 10} stories built in {build_s:.1f} s")
+        if "slow_clients" in drills:
+            summary["slow_clients"] = drill_slow_clients(work, seeds, index, args)
+            print(table("Slow and idle clients held open", summary["slow_clients"]))
+            if args.sync_baseline:
+                with environment(GUNICORN_CMD_ARGS="--worker-class sync --threads 1"):
+                    baseline = drill_slow_clients(work, seeds, index, args)
+                summary["slow_clients_sync_baseline"] = baseline
+                print(table("The same against sync workers (before)", baseline))
+        if "exports" in drills:
+            for name, limit_s in (("exports", 10.0), ("exports_cut", args.export_time_limit)):
+                summary[name] = drill_exports(work, seeds, index, limit_s)
+                print(
+                    table(f"Two whole exports at once, {limit_s} s export deadline", summary[name])
+                )
+    slow = summary.get("slow_clients", {"failed": 0, "slow_connections_still_open": 4})
+    exports = [summary[name] for name in ("exports", "exports_cut") if name in summary]
+    passed = (
+        slow["failed"] == 0
+        and slow["slow_connections_still_open"] == 4
+        and all(e["every_export_says_if_complete"] for e in exports)
+        and all(e["health_during_exports"]["failed"] == 0 for e in exports)
+    )
+    print(json.dumps({"passed": passed, **summary}, sort_keys=True))
     return 0 if passed else 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import click
 
 from searchsvc.config import load_settings
 from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
-from searchsvc.export import FORMATS, export_hits, render_lines
+from searchsvc.export import FORMATS, collect_export, render_lines
 from searchsvc.generations import current_or_none
 from searchsvc.indexer import BuildSummary, build, freshness
 from searchsvc.search import SORTS, SearchRequest, search
@@ -22,6 +23,25 @@ INDEX_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Index folder (default: $SEARCHSVC_INDEX or ./index).",
 )
+
+
+# C0 and C1 control characters but tab and newline (and a CR ending a CSV line): printed raw,
+# ESC and CSI sequences from an article or a file name could move the cursor, recolour the
+# terminal or set its title. Shown as U+FFFD instead, one character for one, so columns hold.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def terminal_safe(text: str) -> str:
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
+def echo(message: object = "", **options: object) -> None:
+    """click.echo for everything this command prints: never a raw control character."""
+    click.echo(terminal_safe(str(message)), **options)
+
+
+def secho(message: object = "", **styles: object) -> None:
+    click.secho(terminal_safe(str(message)), **styles)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,22 +77,22 @@ class _Progress:
 
 def print_summary(summary: BuildSummary) -> None:
     kind = "full" if summary.full else "incremental"
-    click.echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
-    click.echo(
+    echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
+    echo(
         f"  files:    {summary.files_seen:,} seen, {summary.files_read:,} read, "
         f"{summary.files_reused:,} unchanged, {len(summary.skipped):,} skipped"
     )
-    click.echo(
+    echo(
         f"  articles: {summary.articles:,} extracted, "
         f"{plural(summary.duplicates_merged, 'duplicate')} merged, "
         f"{plural(summary.stories, 'story', 'stories')} indexed"
     )
-    click.echo(
+    echo(
         f"  changes:  {plural(summary.added, 'story', 'stories')} written, "
         f"{summary.deleted:,} removed"
     )
     for name, reason in summary.skipped:
-        click.echo(f"  skipped:  {name}: {reason}")
+        echo(f"  skipped:  {name}: {reason}")
 
 
 @main.command("index")
@@ -109,7 +129,7 @@ def index_command(
         live = current_or_none(settings.index)
         fresh = freshness(settings.seeds, live)
         if not fresh["stale"]:
-            click.echo(f"Index {live.name} is up to date with {settings.seeds}/.")
+            echo(f"Index {live.name} is up to date with {settings.seeds}/.")
             return
     progress = _Progress()
     try:
@@ -132,11 +152,11 @@ def index_command(
         ) from None
     progress.finish()
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2))
+        echo(json.dumps(summary.as_dict(), indent=2))
     else:
         print_summary(summary)
     if summary.stories == 0:
-        click.echo("Error: nothing could be indexed.", err=True)
+        echo("Error: nothing could be indexed.", err=True)
         sys.exit(1)
 
 
@@ -164,7 +184,8 @@ def _open(index_dir: Path | None):
     "--format",
     "export_format",
     type=click.Choice(FORMATS),
-    help="Print every hit (not one page, at most $SEARCHSVC_EXPORT_MAX_HITS) as CSV or JSON Lines.",
+    help="Print every hit (not one page; at most $SEARCHSVC_EXPORT_MAX_HITS, collected within "
+    "$SEARCHSVC_EXPORT_TIME_LIMIT_S) as CSV or JSON Lines.",
 )
 def search_command(
     query: tuple[str, ...],
@@ -196,35 +217,50 @@ def search_command(
         options = {
             "max_expansion": settings.max_expansion,
             "time_limit_s": settings.search_time_limit_s,
+            "max_query_depth": settings.max_query_depth,
         }
         result = search(opened, request, **options)
     except SearchServiceError as exc:
         _print_user_error(request.q, exc)
         sys.exit(2)
     if export_format:
-        _, hits = export_hits(opened, request, settings.export_max_hits, **options)
-        for chunk in render_lines(export_format, hits, lambda story_id: f"/articles/{story_id}"):
-            click.echo(chunk, nl=False)
+        _print_export(export_format, opened, request, settings, options)
         return
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     _print_results(result)
 
 
+def _print_export(fmt: str, opened, request: SearchRequest, settings, options: dict) -> None:
+    """Every hit as CSV or JSON Lines on stdout; a cut export says so on stderr (and, in JSON
+    Lines, in its last line), as the API's headers do."""
+    export = collect_export(
+        opened, request, settings.export_max_hits, settings.export_time_limit_s, **options
+    )
+    base = settings.public_url.rstrip("/")  # relative links unless SEARCHSVC_PUBLIC_URL is set
+    for chunk in render_lines(fmt, export, lambda story_id: f"{base}/articles/{story_id}"):
+        echo(chunk, nl=False)
+    if not export.complete:
+        echo(
+            f"Note: export cut by the {export.cut_by}: {len(export.hits)} of {export.total} "
+            "matches written",
+            err=True,
+        )
+
+
 def _print_user_error(q: str, exc: SearchServiceError) -> None:
-    click.echo(f"Error: {exc}", err=True)
+    echo(f"Error: {exc}", err=True)
     position = getattr(exc, "position", None)
     if position is not None:
-        click.echo(f"  {q}", err=True)
-        click.echo("  " + " " * position + "^", err=True)
+        echo(f"  {q}", err=True)
+        echo("  " + " " * position + "^", err=True)
 
 
 def _plain(snippet: str) -> str:
     """A snippet for the terminal: matched words in bold (plain text when piped, as click.echo
     drops styles there), each passage indented under its hit."""
     import html
-    import re
 
     marked = re.sub(
         r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), snippet, flags=re.S
@@ -240,24 +276,24 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 
 def _print_results(result) -> None:
     for warning in result.query["warnings"]:
-        click.secho(f"Note: {warning}", fg="yellow")
-    click.echo(
+        secho(f"Note: {warning}", fg="yellow")
+    echo(
         f"{plural(result.total, 'result')} for {result.query['text']!r} ({result.took_ms:.1f} ms)"
     )
     if result.suggestion:
-        click.echo(f"Did you mean: {result.suggestion}")
+        echo(f"Did you mean: {result.suggestion}")
     first = (result.page - 1) * result.per_page
     for n, hit in enumerate(result.hits, first + 1):
         when = hit.published or "date unknown"
         if hit.published_approximate:
             when = f"about {when}"
-        click.secho(f"\n{n}. {hit.title or '(untitled)'}", bold=True)
-        click.echo(
+        secho(f"\n{n}. {hit.title or '(untitled)'}", bold=True)
+        echo(
             f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}"
         )
-        click.echo(_plain(hit.snippet))
+        echo(_plain(hit.snippet))
     if result.page < result.pages:
-        click.echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
+        echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
 
 
 @main.command("articles")
@@ -270,13 +306,13 @@ def articles_command(index_dir: Path | None, as_json: bool) -> None:
     _, opened = _open(index_dir)
     stories = all_stories(opened)
     if as_json:
-        click.echo(json.dumps(stories, indent=2, ensure_ascii=False))
+        echo(json.dumps(stories, indent=2, ensure_ascii=False))
         return
     for story in stories:
         when = story["published"] or "-"
         if story["published_approximate"]:
             when = f"~{when} (estimated)"
-        click.echo(
+        echo(
             f"{story['id']}  {when:25}  {story['outlet'] or '-':18}"
             f"  {story['title'] or '(untitled)'}"
         )
@@ -296,7 +332,7 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
         try:
             articles = extract_file(path, str(path))
         except ArticleUnreadable as exc:
-            click.echo(f"Skipped {path}: {exc.reason}", err=True)
+            echo(f"Skipped {path}: {exc.reason}", err=True)
             failed = True
             continue
         for article in articles:
@@ -304,7 +340,7 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
             record["body"] = article.text
             records.append(record)
     if as_json:
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        echo(json.dumps(records, indent=2, ensure_ascii=False))
     else:
         for record in records:
             _print_extracted(record)
@@ -313,19 +349,19 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
 
 
 def _print_extracted(record: dict) -> None:
-    click.secho(f"== {record['source_file']}: {record['title'] or '(untitled)'}", bold=True)
+    secho(f"== {record['source_file']}: {record['title'] or '(untitled)'}", bold=True)
     for key in ("outlet", "published", "category", "byline", "dateline", "caption"):
         if record.get(key):
             approx = (
                 " (approximate)" if key == "published" and record["published_approximate"] else ""
             )
-            click.echo(f"   {key}: {record[key]}{approx}")
-    click.echo("")
-    click.echo(record["body"])
-    click.echo("")
+            echo(f"   {key}: {record[key]}{approx}")
+    echo("")
+    echo(record["body"])
+    echo("")
     for removed in record["removed"]:
-        click.secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
-    click.echo("")
+        secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
+    echo("")
 
 
 @main.command("serve")

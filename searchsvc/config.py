@@ -12,9 +12,14 @@ class Settings:
     seeds: Path = Path("seeds")
     index: Path = Path("index")
     bind: str = "127.0.0.1:8000"
+    # The service's address as its users reach it (e.g. https://news.example.org): the base of
+    # every absolute link (feeds; export URLs and redirects when set), never the client's Host.
+    public_url: str = ""
     workers: int = 2
+    threads: int = 16  # per worker: connections one worker answers at once (gthread)
     max_file_bytes: int = 20 * 1024 * 1024
     max_query_chars: int = 500
+    max_query_depth: int = 32  # levels of nested parentheses (query.RECURSION_SAFE_DEPTH at most)
     max_per_page: int = 100
     default_per_page: int = 10
     max_page: int = 1_000_000  # deep pages answer quickly with an empty page; beyond this: 400
@@ -22,6 +27,7 @@ class Settings:
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
     export_max_hits: int = 10_000
+    export_time_limit_s: float = 10.0  # for a whole export; each of its searches gets what is left
 
 
 def _coerce(value: str, kind: type) -> object:

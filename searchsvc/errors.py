@@ -39,6 +39,18 @@ class QueryTooLong(InvalidParameter):
     code = "query_too_long"
 
 
+class BadHost(SearchServiceError):
+    """A Host header that is not a host name (too long, or characters no host name has)."""
+
+    code = "bad_host"
+
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"the Host header ({len(host)} characters) is not a host name: labels of at most "
+            "63 letters, digits, '-' or '_', an optional :port"
+        )
+
+
 class IndexMissing(SearchServiceError):
     """No usable index generation exists yet (or it cannot be opened)."""
 

@@ -15,9 +15,13 @@ _settings = load_settings()
 
 bind = [_settings.bind]
 workers = _settings.workers
-# Sync workers: one request at a time per process, so a worker's one open Whoosh searcher is
-# never used from two threads at once; concurrency comes from the number of workers.
-worker_class = "sync"
+# Threaded workers: a sync worker is held by one connection for as long as its client takes to
+# send the request, so two idle or slow clients stopped the service. With gthread, a connection
+# that has sent nothing waits in the worker's poller without a thread, and a slow one holds one
+# of `threads` threads while the others answer. Engine calls are still one at a time per process
+# (web.core.ENGINE_LOCK) until the read side is proven thread-safe; I/O is not serialised.
+worker_class = "gthread"
+threads = _settings.threads
 # Off, so that every worker runs create_app() after the fork and opens the index itself.
 preload_app = False
 timeout = 30

@@ -16,7 +16,7 @@ from searchsvc.errors import InvalidParameter
 PARAMETER = "gen"
 # Exactly the names generations.next_name() gives: nothing else (no "..", no slash) can reach
 # the file system through this parameter.
-GENERATION_NAME = re.compile(r"gen-\d{6}")
+GENERATION_NAME = re.compile(r"gen-[0-9]{6}")  # ASCII digits: \d matches any script's
 
 
 def is_generation_name(text: str) -> bool:

@@ -12,7 +12,9 @@ users what they typed wrong. This parser accepts
     field:value      title, outlet, category (value may be a word, "phrase" or prefix*)
     prefix*          words starting with prefix (at least 2 characters)
 
-and raises QuerySyntaxError with the 0-based position of the first problem otherwise.
+and raises QuerySyntaxError with the 0-based position of the first problem otherwise. Groups
+nest at most `max_depth` levels (settings.max_query_depth): the parser counts them before it
+recurses, so no query can exhaust Python's stack in parse, render or the engine's compiler.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from searchsvc.errors import QuerySyntaxError
 FIELDS = ("title", "outlet", "category")
 OPERATORS = ("AND", "OR", "NOT")
 MIN_PREFIX = 2
+MAX_DEPTH = 32  # the default of settings.max_query_depth
+# parse, render and the compilers recurse a few frames per level: no setting goes beyond this.
+RECURSION_SAFE_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -159,14 +164,29 @@ class _Parser:
     def fail(self, message: str, position: int) -> QuerySyntaxError:
         return QuerySyntaxError(message, position, self.text)
 
-    def parse(self) -> Node | None:
+    def parse(self, max_depth: int) -> Node | None:
         if not self.tokens:
             return None
+        self.refuse_deep_nesting(min(max_depth, RECURSION_SAFE_DEPTH))
         node = self.parse_all()
         extra = self.peek()
         if extra is not None:
             raise self.fail("unbalanced parenthesis: ')' has no matching '('", extra.position)
         return node
+
+    def refuse_deep_nesting(self, max_depth: int) -> None:
+        """Before any recursion: the first '(' that opens a group deeper than max_depth."""
+        depth = 0
+        for token in self.tokens:
+            if token.kind == "lparen":
+                depth += 1
+                if depth > max_depth:
+                    raise self.fail(
+                        f"nested too deeply: at most {max_depth} levels of parentheses",
+                        token.position,
+                    )
+            elif token.kind == "rparen":
+                depth = max(0, depth - 1)  # a stray ')' is reported by the parser itself
 
     def parse_all(self) -> Node:
         children = [self.parse_any()]
@@ -241,9 +261,9 @@ class _Parser:
         return Word(stem, token.position, token.field, prefix=True)
 
 
-def parse(text: str) -> Node | None:
+def parse(text: str, max_depth: int = MAX_DEPTH) -> Node | None:
     """Parse a query; None for an empty query. Raises QuerySyntaxError naming the problem."""
-    return _Parser(text, tokenize(text)).parse()
+    return _Parser(text, tokenize(text)).parse(max_depth)
 
 
 def render(node: Node | None) -> str:

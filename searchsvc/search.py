@@ -26,6 +26,7 @@ from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.explain import matched_words, score_parts
 from searchsvc.postings import PostingsCache, evaluate, keep_only, top
 from searchsvc.provenance import copies_for_readers, source_files
+from searchsvc.query import MAX_DEPTH as MAX_QUERY_DEPTH
 from searchsvc.query import All, Any, Node, Not, Phrase, Word, is_plain_words, parse, render
 from searchsvc.ranking import (
     DEFAULT_RANKING,
@@ -282,10 +283,11 @@ def search(
     max_expansion: int = 256,
     time_limit_s: float | None = 2.0,
     ranking: RankingSettings = DEFAULT_RANKING,
+    max_query_depth: int = MAX_QUERY_DEPTH,
 ) -> SearchResult:
     """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
     started = time.perf_counter()
-    tree = parse(request.q)
+    tree = parse(request.q, max_query_depth)
     compiler = QueryCompiler(opened, max_expansion)
     mode = "all"
     words = searchable_words(request.q) if is_plain_words(tree) else []

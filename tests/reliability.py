@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -242,3 +243,92 @@ def kill_trial(seeds: Path, index: Path, delay_s: float, answer) -> KillTrial:
 def random_delays(count: int, longest: float, seed: int = 7) -> list[float]:
     rng = random.Random(seed)
     return [round(rng.uniform(0.05, longest), 3) for _ in range(count)]
+
+
+class HeldConnections:
+    """Connections that never finish a request, as a slowloris attacker holds them.
+
+    `idle` sockets send nothing (one the server closes is opened again, as an attacker would);
+    `slow` ones send a request line, then one header line every `interval_s` seconds and never
+    the blank line that ends the headers. Use as a context manager.
+    """
+
+    def __init__(self, port: int, idle: int, slow: int, interval_s: float = 3.0) -> None:
+        self.port, self.idle_count, self.slow_count = port, idle, slow
+        self.interval_s = interval_s
+        self.idle: list[socket.socket] = []
+        self.slow: list[socket.socket] = []
+        self.reopened = 0
+        self.header_lines_sent = 0
+        self.stopping = threading.Event()
+        self.feeder = threading.Thread(target=self._feed, daemon=True)
+
+    def _connect(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=5.0)
+
+    def __enter__(self) -> HeldConnections:
+        self.idle = [self._connect() for _ in range(self.idle_count)]
+        for _ in range(self.slow_count):
+            connection = self._connect()
+            connection.sendall(b"GET /api/search?q=slow HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            self.slow.append(connection)
+        self.feeder.start()
+        return self
+
+    def _feed(self) -> None:
+        while not self.stopping.wait(self.interval_s):
+            for connection in self.slow:
+                try:
+                    connection.sendall(f"X-Slow-{self.header_lines_sent}: 1\r\n".encode())
+                    self.header_lines_sent += 1
+                except OSError:
+                    pass  # closed by the server: it stays closed, and the count says so
+            self.idle = [self._reopened_if_closed(c) for c in self.idle]
+
+    def _reopened_if_closed(self, connection: socket.socket) -> socket.socket:
+        connection.setblocking(False)
+        try:
+            closed = connection.recv(1) == b""
+        except BlockingIOError:
+            closed = False
+        except OSError:
+            closed = True
+        if not closed:
+            return connection
+        connection.close()
+        self.reopened += 1
+        return self._connect()
+
+    def slow_still_open(self) -> int:
+        """Slow connections the server has not closed (a closed one refuses the next line)."""
+        alive = 0
+        for connection in self.slow:
+            try:
+                connection.sendall(b"X-Still-There: 1\r\n")
+                alive += 1
+            except OSError:
+                pass
+        return alive
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopping.set()
+        self.feeder.join(timeout=10)
+        for connection in self.idle + self.slow:
+            connection.close()
+
+
+@dataclass
+class Timed:
+    path: str
+    status: int | None  # None: no answer (timeout or connection error)
+    seconds: float
+    error: str = ""
+
+
+def timed_get(port: int, path: str, timeout: float) -> Timed:
+    started = time.monotonic()
+    try:
+        reply = http_get(port, path, timeout=timeout)
+    except OSError as exc:
+        return Timed(path, None, time.monotonic() - started, repr(exc))
+    return Timed(path, reply.status, time.monotonic() - started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -341,9 +342,52 @@ def test_health_lists_at_most_twenty_seed_files_with_exact_counts(
     assert again["seeds"]["changed_count"] == 26  # a new file is seen at once
 
 
-@pytest.mark.parametrize("path", ["/api/search?q=x", "/search?q=x", "/", "/api/health"])
-def test_options_is_refused_like_other_methods(client, path):
-    reply = client.open(path, method="OPTIONS")
+@pytest.mark.parametrize(
+    "path", ["/api/search?q=x", "/search?q=x", "/", "/api/health", "/static/style.css"]
+)
+@pytest.mark.parametrize("method", ["OPTIONS", "POST"])
+def test_options_is_refused_like_other_methods_and_never_advertised(client, path, method):
+    reply = client.open(path, method=method)
     assert reply.status_code == 405
     assert reply.headers["Allow"] == "GET, HEAD"
     assert "default-src 'none'" in reply.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("page", ["١٢", "１２", "²"])
+def test_page_numbers_in_other_scripts_are_refused(client, page):
+    for path in ("/api/search", "/search"):
+        reply = client.get(path, query_string={"q": "korea", "page": page})
+        assert reply.status_code == 400
+    assert (
+        client.get("/api/search", query_string={"q": "korea", "page": page}).get_json()["parameter"]
+        == "page"
+    )
+
+
+def test_static_file_with_a_trailing_slash_is_not_found(client):
+    assert client.get("/static/style.css").status_code == 200
+    assert client.get("/static/style.css/").status_code == 404
+
+
+def test_health_names_the_seeds_folder_without_its_absolute_path(client):
+    seeds = client.get("/api/health").get_json()["seeds"]
+    assert seeds["path"] == "seeds"
+    assert str(SEEDS.parent) not in json.dumps(seeds)
+
+
+@pytest.mark.parametrize(
+    ("path", "cache_control"),
+    [
+        ("/", "no-cache"),
+        ("/search?q=korea", "no-cache"),
+        ("/api/search?q=korea", "no-cache"),
+        ("/api/timeline?q=korea", "no-cache"),
+        ("/api/search?q=(", "no-cache"),
+        ("/api/health", "no-store"),
+        ("/api/search.csv?q=korea", "no-store"),
+        ("/api/search.jsonl?q=korea", "no-store"),
+        ("/feeds/search.atom?q=korea", "no-cache"),
+    ],
+)
+def test_every_answer_says_how_it_may_be_cached(client, path, cache_control):
+    assert client.get(path).headers["Cache-Control"] == cache_control

@@ -8,17 +8,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc.errors import InvalidParameter, QuerySyntaxError
-from searchsvc.query import parse, render
+from searchsvc.query import MAX_DEPTH, parse, render
 from searchsvc.search import SORTS, SearchRequest, search
 
 QUERY_ALPHABET = st.sampled_from(
     list("abcdeioskrt \"()-*:ÄéЖ日本한’'\\/\t\n\x00")
     + ["AND", "OR", "NOT", "title:", "outlet:", "foo:"]
 )
+# Deep nesting, balanced or not, with operators and words between the levels: the parser must
+# answer with a positioned error past the depth limit, never recurse until Python gives up.
+OPENERS = st.sampled_from(["(", "-(", "NOT (", "a OR (", "title:x ("])
+CLOSERS = st.sampled_from([")", ") b", " OR c)", ""])
+nested = st.builds(
+    lambda openers, middle, closers: "".join(openers) + middle + "".join(closers),
+    st.lists(OPENERS, max_size=260),
+    st.sampled_from(["x", "korea", '"a b"', "ab*", "", ")"]),
+    st.lists(CLOSERS, max_size=260),
+)
 queries = st.one_of(
     st.text(max_size=60),
     st.lists(QUERY_ALPHABET, max_size=25).map("".join),
     st.lists(QUERY_ALPHABET, max_size=12).map(" ".join),
+    nested,
+    st.integers(min_value=0, max_value=600).map(lambda depth: "(" * depth + "x" + ")" * depth),
 )
 PROFILE = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -33,8 +45,21 @@ def test_parser_returns_a_tree_or_a_positioned_error(text):
     except QuerySyntaxError as exc:
         assert 0 <= exc.position <= len(text)
         assert exc.message
+        if exc.message.startswith("nested too deeply"):
+            assert text[exc.position] == "("
         return
     assert tree is None or render(tree)
+    assert text.count("(") < MAX_DEPTH + 1 or depth_of(text) <= MAX_DEPTH
+
+
+def depth_of(text: str) -> int:
+    """The deepest nesting of parentheses outside phrases."""
+    depth = deepest = 0
+    for part in text.split('"')[::2]:
+        for ch in part:
+            depth = depth + 1 if ch == "(" else max(0, depth - 1) if ch == ")" else depth
+            deepest = max(deepest, depth)
+    return deepest
 
 
 @PROFILE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from searchsvc.errors import ArticleUnreadable
-from searchsvc.extract.article import Article, Removed
+from searchsvc.extract.article import Article, Removed, without_control_characters
 from searchsvc.extract.decode import NotText, decode_bytes
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -47,6 +47,8 @@ def extract_bytes(data: bytes, source_file: str, is_html: bool) -> list[Article]
             articles = extract_html(data, source_file)
         else:
             articles = extract_text(text, source_file)
+    # The one place every extracted article passes: control characters end here.
+    articles = [without_control_characters(a) for a in articles]
     articles = [a for a in articles if a.body or a.title]
     if not articles:
         raise ArticleUnreadable(source_file, "no article text found")

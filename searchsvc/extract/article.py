@@ -87,6 +87,47 @@ class Article:
         return replace(self, **changes)
 
 
+# Terminal escape sequences whole (CSI: ESC [ ... letter; OSC: ESC ] ... BEL or ESC \), then any
+# other C0 or C1 control character but tab and newline: they mean nothing in a story, and would
+# reach pages, JSON, CSV and terminals.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_control_characters(text: str) -> str:
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def without_control_characters(article: Article) -> Article:
+    """The article with control characters removed from every text field (tab and newline kept);
+    the same object when it had none, as nearly every article has none."""
+    texts = (article.title, article.outlet, article.category, article.byline, article.dateline)
+    texts += (article.caption, *article.body, *article.also_in, *(r.text for r in article.removed))
+    if not any(_CONTROL.search(text) for text in texts if text):
+        return article
+
+    def clean(text: str | None) -> str | None:
+        return strip_control_characters(text) if text else text
+
+    body = tuple(p for p in (strip_control_characters(p) for p in article.body) if p.strip())
+    cleaned = article.with_changes(
+        title=clean(article.title),
+        body=body,
+        outlet=clean(article.outlet),
+        category=clean(article.category),
+        byline=clean(article.byline),
+        dateline=clean(article.dateline),
+        caption=clean(article.caption),
+        also_in=tuple(strip_control_characters(name) for name in article.also_in),
+        removed=tuple(Removed(r.rule, strip_control_characters(r.text)) for r in article.removed),
+    )
+    if article.id == content_id(article.title, article.body):  # an id made from the words
+        return cleaned.with_changes(id=content_id(cleaned.title, cleaned.body))
+    return cleaned
+
+
 _NON_WORD = re.compile(r"[\W_]+")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 
 from searchsvc.export import MEDIA_TYPES
 from searchsvc.web import core
@@ -44,16 +44,21 @@ def search_jsonl() -> Response:
 
 
 def export(fmt: str) -> Response:
-    """Stream every hit (up to settings.export_max_hits); the headers say when there were more."""
+    """Every hit (up to settings.export_max_hits, within settings.export_time_limit_s), and
+    headers that say whether that is all of them and, if not, why not."""
     search_request = core.parse_search_args(request.args)
-    total, lines = core.export_lines(search_request, fmt)
-    response = Response(stream_with_context(lines), mimetype=MEDIA_TYPES[fmt].split(";")[0])
-    response.content_type = MEDIA_TYPES[fmt]
-    limit = core.settings().export_max_hits
+    export, lines = core.export_lines(search_request, fmt)
+    # The rows are already decided, so the body has a length: a transfer cut on the way shows.
+    response = Response("".join(lines), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="search.{fmt}"'
-    response.headers["X-Total-Count"] = str(total)
-    response.headers["X-Export-Limit"] = str(limit)
-    response.headers["X-Export-Truncated"] = "true" if total > limit else "false"
+    response.headers["X-Total-Count"] = str(export.total)
+    response.headers["X-Export-Limit"] = str(core.settings().export_max_hits)
+    response.headers["X-Export-Rows"] = str(len(export.hits))
+    response.headers["X-Export-Truncated"] = "false" if export.complete else "true"
+    if export.cut_by:
+        response.headers["X-Export-Truncated-Reason"] = export.cut_by
+    # A one-off download made under a deadline: no cache should keep it and hand it out later.
+    response.cache_control.no_store = True
     return response
 
 
@@ -64,7 +69,10 @@ def article(story_id: str) -> Response:
 
 @blueprint.get("/health")
 def health() -> Response:
-    return jsonify(core.health())
+    response = jsonify(core.health())
+    # A monitor must see the state of now, never a copy kept by some cache on the way.
+    response.cache_control.no_store = True
+    return response
 
 
 @blueprint.get("/openapi.json")

@@ -6,14 +6,14 @@ import logging
 from dataclasses import fields
 from pathlib import Path
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Flask, Response
 
 from searchsvc import __version__
 from searchsvc.config import Settings, load_settings
 from searchsvc.errors import IndexMissing
 from searchsvc.searcher import IndexHandle
 from searchsvc.web import api, feeds, pages
+from searchsvc.web.addresses import refuse_bad_host, relative_redirect
 from searchsvc.web.errors import register_error_handlers
 
 log = logging.getLogger("searchsvc.web")
@@ -43,7 +43,10 @@ def settings_from(test_config: dict | None) -> Settings:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Each process (gunicorn worker) opens the index once, here."""
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="static")
+    # The static route is added below, once automatic OPTIONS answers are switched off.
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
+    # Only GET and HEAD are served: no route answers OPTIONS, so no 405 advertises it in Allow.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False
@@ -51,25 +54,37 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["searchsvc.settings"] = settings
     app.extensions["searchsvc.index"] = IndexHandle(settings.index)
     app.jinja_env.globals["version"] = __version__
+    add_static_route(app)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(feeds.blueprint)
     register_error_handlers(app)
-    app.before_request(refuse_options)
+    app.before_request(refuse_bad_host)
+    app.after_request(relative_redirect)
     app.after_request(add_security_headers)
+    app.after_request(add_cache_control)
     open_index_at_startup(app)
     return app
 
 
-def refuse_options() -> None:
-    """Only GET and HEAD make sense here; Flask would answer OPTIONS by itself with a 200."""
-    if request.method == "OPTIONS":
-        raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
+def add_static_route(app: Flask) -> None:
+    """/static/<name>: the folder is flat, so a name never holds a slash and `style.css/` is a
+    404 (Flask's own `<path:filename>` route would normalise it away and answer 200)."""
+    app.static_folder = "static"
+    app.add_url_rule("/static/<filename>", endpoint="static", view_func=app.send_static_file)
 
 
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    return response
+
+
+def add_cache_control(response: Response) -> Response:
+    """Results change whenever a new index generation goes live, so a cache may keep a page or
+    an API answer but must ask again before reusing it (`no-cache`); views that know better
+    (feeds with their ETag, exports, health, static files) set their own."""
+    response.headers.setdefault("Cache-Control", "no-cache")
     return response
 
 

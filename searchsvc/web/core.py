@@ -7,6 +7,7 @@ can never disagree.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,7 +23,7 @@ from searchsvc.analysis import english_analyzer
 from searchsvc.clusters import StoryClusters
 from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
-from searchsvc.export import export_hits, render_lines
+from searchsvc.export import Export, collect_export, render_lines
 from searchsvc.indexer import freshness
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
 from searchsvc.permalinks import parse_generation
@@ -33,13 +34,23 @@ from searchsvc.search import SearchRequest, SearchResult, search
 from searchsvc.searcher import IndexHandle, OpenIndex
 from searchsvc.stories import get_story
 from searchsvc.timeline import INTERVALS, build_timeline, collected_days, describe
+from searchsvc.web.addresses import public_url
 
 RELATED_COUNT = 5
 MAX_LABEL_CHARS = 200
-_WHOLE_NUMBER = re.compile(r"\d{1,9}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d would also accept "١٢" or "１２" (and int() would read them as 12).
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Story ids are short hex digests; anything else (slashes, dots, NULs) cannot name a story.
 STORY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+# One lock per process around every call into the engine (search, story, related stories,
+# timeline days, export rows, form choices): gthread workers answer several connections at once,
+# and the Whoosh read side (its searcher and the caches on OpenIndex) is not proven thread-safe
+# yet. Reading requests and writing responses stay concurrent, and those are what slow and idle
+# clients hold up. This lock goes once the read side is thread-safe (the engine-seam work).
+ENGINE_LOCK = threading.Lock()
 
 
 def settings() -> Settings:
@@ -151,15 +162,20 @@ def _iso_date(args: MultiDict, name: str) -> date | None:
         raise InvalidParameter(name, "must be a date written YYYY-MM-DD") from None
 
 
+def search_options() -> dict[str, object]:
+    """The settings every search() call takes, from the one Settings table."""
+    limits = settings()
+    return {
+        "max_expansion": limits.max_expansion,
+        "time_limit_s": limits.search_time_limit_s,
+        "max_query_depth": limits.max_query_depth,
+    }
+
+
 def run_search(request: SearchRequest, opened: OpenIndex | None = None) -> SearchResult:
     """Search `opened` (a pinned generation, or the live one when None)."""
-    limits = settings()
-    return search(
-        opened or index_for(request),
-        request,
-        max_expansion=limits.max_expansion,
-        time_limit_s=limits.search_time_limit_s,
-    )
+    with ENGINE_LOCK:
+        return search(opened or index_for(request), request, **search_options())
 
 
 def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
@@ -222,9 +238,9 @@ def parse_interval(args: MultiDict) -> str:
 
 def timeline_view(request: SearchRequest, result: SearchResult, interval: str = "auto") -> dict:
     """The result's timeline as one JSON-ready value; each bar links to its dates' results."""
-    made = build_timeline(
-        result, collected_days(index_for(request)), interval, request.date_from, request.date_to
-    )
+    with ENGINE_LOCK:
+        days = collected_days(index_for(request))
+    made = build_timeline(result, days, interval, request.date_from, request.date_to)
     data = {"query": result.query["text"], "generation": result.generation, **made.to_dict()}
     data["description"] = describe(made)
     for bucket in data["buckets"]:
@@ -233,21 +249,23 @@ def timeline_view(request: SearchRequest, result: SearchResult, interval: str = 
     return data
 
 
-def export_lines(request: SearchRequest, fmt: str) -> tuple[int, Iterator[str]]:
-    """(total matches, the export's text chunks); article URLs are absolute for spreadsheets."""
+def export_lines(request: SearchRequest, fmt: str) -> tuple[Export, Iterator[str]]:
+    """The export's rows, decided within settings.export_time_limit_s before anything is sent,
+    and its text chunks; article URLs are under settings.public_url, or relative."""
     limits = settings()
-    total, hits = export_hits(
-        index_for(request),
-        request,
-        limits.export_max_hits,
-        max_expansion=limits.max_expansion,
-        time_limit_s=limits.search_time_limit_s,
-    )
+    with ENGINE_LOCK:
+        export = collect_export(
+            index_for(request),
+            request,
+            limits.export_max_hits,
+            limits.export_time_limit_s,
+            **search_options(),
+        )
 
     def url_of(story_id: str) -> str:
-        return url_for("pages.article", story_id=story_id, _external=True)
+        return public_url(url_for("pages.article", story_id=story_id))
 
-    return total, render_lines(fmt, hits, url_of)
+    return export, render_lines(fmt, export, url_of)
 
 
 def article_view(story_id: str) -> dict:
@@ -255,11 +273,14 @@ def article_view(story_id: str) -> dict:
     if not STORY_ID.fullmatch(story_id):
         raise ArticleNotFound(f"no story with id {story_id!r}")
     opened = current_index()
-    story = get_story(opened, story_id)
+    with ENGINE_LOCK:
+        story = get_story(opened, story_id)
+        related = related_stories(opened, story.id, story.text)
+        coverage = other_coverage(opened, story.id)
     record = story_for_readers(story)
     record["url"] = url_for("pages.article", story_id=story.id)
-    record["related"] = related_stories(opened, story.id, story.text)
-    record["coverage"] = other_coverage(opened, story.id)
+    record["related"] = related
+    record["coverage"] = coverage
     return record
 
 
@@ -303,9 +324,10 @@ def similar_query(title: str, most: int = 6) -> str:
     """A 'search for similar' query: the title's searchable words, any of them."""
     analyzer = english_analyzer()
     words: list[str] = []
-    for word in literal_words(title).split():
-        if len(word) > 2 and word not in words and list(analyzer(word, mode="query")):
-            words.append(word)
+    with ENGINE_LOCK:  # the engine's analyzer and its stemming cache
+        for word in literal_words(title).split():
+            if len(word) > 2 and word not in words and list(analyzer(word, mode="query")):
+                words.append(word)
     return " OR ".join(words[:most])
 
 
@@ -360,7 +382,8 @@ def health() -> dict:
         "generation": opened.generation.name,
         "doc_count": opened.meta.get("doc_count"),
         "built_at": opened.meta.get("built_at"),
-        "seeds": {"path": str(seeds), **fresh},
+        # The folder's name only: the absolute path would tell every visitor the server's layout.
+        "seeds": {"path": seeds.name, **fresh},
     }
 
 
@@ -368,14 +391,15 @@ def form_choices(opened: OpenIndex) -> dict[str, list[str]]:
     """Outlet and category names for the form's selects, computed once per generation."""
     cached = opened.cache.get("form_choices")
     if cached is None:
-        reader = opened.searcher.reader()
-        cached = {
-            name: sorted(
-                value.decode("utf-8") if isinstance(value, bytes) else value
-                for value in reader.field_terms(name)
-                if value
-            )
-            for name in ("outlet", "category")
-        }
+        with ENGINE_LOCK:
+            reader = opened.searcher.reader()
+            cached = {
+                name: sorted(
+                    value.decode("utf-8") if isinstance(value, bytes) else value
+                    for value in reader.field_terms(name)
+                    if value
+                )
+                for name in ("outlet", "category")
+            }
         opened.cache["form_choices"] = cached
     return cached

@@ -6,10 +6,12 @@ import logging
 from dataclasses import dataclass
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from searchsvc.errors import (
     ArticleNotFound,
+    BadHost,
     GenerationGone,
     IndexBusy,
     IndexMissing,
@@ -32,6 +34,7 @@ class Problem:
 PROBLEMS: tuple[tuple[type[SearchServiceError], Problem], ...] = (
     (QuerySyntaxError, Problem(400, "The query could not be understood")),
     (InvalidParameter, Problem(400, "A request parameter is not valid")),
+    (BadHost, Problem(400, "The Host header is not valid")),
     (ArticleNotFound, Problem(404, "No such story")),
     (GenerationGone, Problem(410, "That index generation is no longer kept")),
     (IndexMissing, Problem(503, "No search index has been built yet")),
@@ -61,12 +64,18 @@ def problem_for_http(exc: HTTPException) -> tuple[Problem, dict]:
     return Problem(exc.code or 500, exc.name), {"code": code, "detail": exc.description}
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
+def wants_json(body: dict) -> bool:
+    """problem+json for the API; also wherever the HTML page cannot be drawn: a bad Host leaves
+    Flask without a URL adapter, and the page's links need one."""
+    return (
+        request.path.startswith("/api/")
+        or body["code"] == BadHost.code
+        or request_ctx.url_adapter is None
+    )
 
 
 def render_problem(problem: Problem, body: dict, headers: dict | None = None) -> Response:
-    if wants_json():
+    if wants_json(body):
         document = {
             "type": f"/help#error-{body['code']}",
             "title": problem.title,
@@ -92,7 +101,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Response:
-        headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        headers = {}
+        if getattr(exc, "valid_methods", None):  # a 405: the methods in a stable order
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return render_problem(*problem_for_http(exc), headers=headers)
 
     @app.errorhandler(Exception)

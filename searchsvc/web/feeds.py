@@ -8,6 +8,7 @@ from werkzeug.http import is_resource_modified
 from searchsvc.feeds import MEDIA_TYPE, FeedLinks, feed_args, feed_request, render_feed, validators
 from searchsvc.search import SearchRequest
 from searchsvc.web import core
+from searchsvc.web.addresses import absolute_url
 
 blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -33,19 +34,19 @@ def search_feed() -> Response:
 
 def feed_url(search_request: SearchRequest, external: bool = False) -> str:
     """The feed of a search (its query and filters; paging and order do not matter)."""
-    return url_for("feeds.search_feed", _external=external, **feed_args(search_request))
+    path = url_for("feeds.search_feed", **feed_args(search_request))
+    return absolute_url(path) if external else path
 
 
 def feed_links(search_request: SearchRequest) -> FeedLinks:
-    def article(story_id: str) -> str:
-        return url_for("pages.article", story_id=story_id, _external=True)
+    """Atom needs absolute ids and links: from settings.public_url, never the request's Host."""
 
+    def article(story_id: str) -> str:
+        return absolute_url(url_for("pages.article", story_id=story_id))
+
+    results = url_for("pages.search", **core.request_args(search_request, page=None, per_page=None))
     return FeedLinks(
         feed=feed_url(search_request, external=True),
-        results=url_for(
-            "pages.search",
-            _external=True,
-            **core.request_args(search_request, page=None, per_page=None),
-        ),
+        results=absolute_url(results),
         article=article,
     )

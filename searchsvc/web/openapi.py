@@ -342,12 +342,35 @@ SCHEMAS: dict[str, Any] = {
             "published_approximate": {"type": "boolean"},
             "category": NULLABLE_STRING,
             "score": {"type": ["number", "null"]},
-            "url": {"type": "string", "description": "absolute URL of the article page"},
+            "url": {
+                "type": "string",
+                "description": "the article page: under SEARCHSVC_PUBLIC_URL when it is set, "
+                "else relative (never built from the request's Host)",
+            },
             "source_url": SOURCE_URL,
             "source_files": SOURCE_FILES,
             "matched_title": {"type": "array", "items": {"type": "string"}},
             "matched_body": {"type": "array", "items": {"type": "string"}},
             "snippet": {"type": "string", "description": "plain text, no markup"},
+        },
+    },
+    "ExportEnd": {
+        "type": "object",
+        "description": "The last line of /api/search.jsonl: whether the export is complete",
+        "required": ["_export"],
+        "additionalProperties": False,
+        "properties": {
+            "_export": {
+                "type": "object",
+                "required": ["complete", "rows", "total", "reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "complete": {"type": "boolean"},
+                    "rows": {"type": "integer", "minimum": 0},
+                    "total": {"type": "integer", "minimum": 0},
+                    "reason": {"enum": ["row limit", "time limit", None]},
+                },
+            }
         },
     },
     "RelatedStory": _story_reference(url_required=True),
@@ -423,7 +446,10 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Checked at most every few seconds while the seed folder's own "
                 "mtime is unchanged (a file added or removed is seen at once).",
                 "properties": {
-                    "path": {"type": "string"},
+                    "path": {
+                        "type": "string",
+                        "description": "the seeds folder's name (never its full path)",
+                    },
                     "stale": {"type": "boolean"},
                     "changed": {
                         "type": "array",
@@ -465,6 +491,15 @@ def _problem(description: str) -> dict:
     }
 
 
+# Sent by the fuzzers' explicit phase as well as shown to readers: deep nesting included.
+QUERY_EXAMPLES = {
+    "words": {"value": "ishiba summit"},
+    "operators": {"value": '(korea OR japan) -trade title:"summit"'},
+    "nested_deeply": {"value": "(" * 240 + "x" + ")" * 240, "summary": "400 query_syntax"},
+    "unbalanced_deeply": {"value": "(" * 500, "summary": "400 query_syntax"},
+}
+
+
 def _query(name: str, schema: dict, description: str) -> dict:
     return {
         "name": name,
@@ -483,12 +518,16 @@ GENERATION_GONE = _problem(
 )
 
 SEARCH_PARAMETERS = [
-    _query(
-        "q",
-        {"type": "string"},
-        "The query; empty browses every story. At most 500 characters (longer: 400 "
-        "query_too_long).",
-    ),
+    {
+        **_query(
+            "q",
+            {"type": "string"},
+            "The query; empty browses every story. At most 500 characters (longer: 400 "
+            "query_too_long) and 32 levels of nested parentheses (deeper: 400 query_syntax, "
+            "'nested too deeply', at the first parenthesis past the limit).",
+        ),
+        "examples": QUERY_EXAMPLES,
+    },
     _query(
         "page",
         {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
@@ -541,7 +580,13 @@ EXPORT_HEADERS = {
     for name, text in (
         ("X-Total-Count", "all matches of the search"),
         ("X-Export-Limit", "the most rows an export holds (settings.export_max_hits)"),
-        ("X-Export-Truncated", "true when the search had more matches than the limit"),
+        ("X-Export-Rows", "the rows this export holds"),
+        (
+            "X-Export-Truncated",
+            "false for a complete export; true when it was cut by the row limit or by the "
+            "export's time limit (settings.export_time_limit_s)",
+        ),
+        ("X-Export-Truncated-Reason", "only on a cut export: `row limit` or `time limit`"),
     )
 }
 
@@ -614,7 +659,8 @@ PATHS: dict[str, Any] = {
     "/api/search.csv": {
         "get": {
             "operationId": "exportCsv",
-            "summary": "Every hit of a search as CSV (streamed; at most export_max_hits rows)",
+            "summary": "Every hit of a search as CSV (at most export_max_hits rows, within "
+            "export_time_limit_s; the X-Export-* headers say whether it is complete)",
             "parameters": EXPORT_PARAMETERS,
             "responses": {
                 "200": {
@@ -632,15 +678,22 @@ PATHS: dict[str, Any] = {
     "/api/search.jsonl": {
         "get": {
             "operationId": "exportJsonLines",
-            "summary": "Every hit of a search as JSON Lines (streamed; at most export_max_hits)",
+            "summary": "Every hit of a search as JSON Lines, then a line saying whether that is "
+            "all (at most export_max_hits rows, within export_time_limit_s)",
             "parameters": EXPORT_PARAMETERS,
             "responses": {
                 "200": {
-                    "description": "One ExportRow object per line, in result order",
+                    "description": "One ExportRow object per line, in result order, then "
+                    "always one ExportEnd line (a body without it was cut on the way)",
                     "headers": EXPORT_HEADERS,
                     "content": {
                         "application/x-ndjson": {
-                            "schema": {"$ref": "#/components/schemas/ExportRow"}
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/ExportRow"},
+                                    {"$ref": "#/components/schemas/ExportEnd"},
+                                ]
+                            }
                         }
                     },
                 },
