@@ -277,9 +277,7 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 def _print_results(result) -> None:
     for warning in result.query["warnings"]:
         secho(f"Note: {warning}", fg="yellow")
-    echo(
-        f"{plural(result.total, 'result')} for {result.query['text']!r} ({result.took_ms:.1f} ms)"
-    )
+    echo(f"{plural(result.total, 'result')} for {result.query['text']!r} ({result.took_ms:.1f} ms)")
     if result.suggestion:
         echo(f"Did you mean: {result.suggestion}")
     first = (result.page - 1) * result.per_page
@@ -288,9 +286,7 @@ def _print_results(result) -> None:
         if hit.published_approximate:
             when = f"about {when}"
         secho(f"\n{n}. {hit.title or '(untitled)'}", bold=True)
-        echo(
-            f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}"
-        )
+        echo(f"   {hit.outlet or 'unknown outlet'} · {when} · {hit.category or '-'} · id {hit.id}")
         echo(_plain(hit.snippet))
     if result.page < result.pages:
         echo(f"\nPage {result.page} of {result.pages}; next: --page {result.page + 1}")
