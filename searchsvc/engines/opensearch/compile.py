@@ -148,14 +148,17 @@ def natural(
     boosts: dict[str, float],
     renamed: dict[str, str],
     idf_ratios: dict[tuple[str, str], float],
+    weights: dict[str, float] | None = None,
 ) -> Clause:
-    """Any of the sentence's words (already analysed, each once) in any weighted field."""
+    """Any of the sentence's words (already analysed, each once) in any weighted field; a word's
+    `weights` entry (default 1) multiplies its boost (feedback words carry their RM3 weight)."""
+    weights = weights or {}
     clauses = [
         {
             "term": {
                 renamed.get(name, name): {
                     "value": word,
-                    "boost": boost * idf_ratios.get((name, word), 1.0),
+                    "boost": weights.get(word, 1.0) * boost * idf_ratios.get((name, word), 1.0),
                 }
             }
         }

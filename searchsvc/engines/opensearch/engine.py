@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -31,9 +32,16 @@ from searchsvc.engines.base import (
     GenerationInfo,
     GenerationWriter,
 )
+from searchsvc.engines.opensearch import feedback
 from searchsvc.engines.opensearch.client import answering, connect, describe
 from searchsvc.engines.opensearch.documents import cluster_from_source, story_from_source
-from searchsvc.engines.opensearch.execution import compile_plan, matches_of, request_body
+from searchsvc.engines.opensearch.execution import (
+    Compiled,
+    compile_plan,
+    matches_of,
+    ranking_of,
+    request_body,
+)
 from searchsvc.engines.opensearch.idf import TermStatistics
 from searchsvc.engines.opensearch.prefixes import dropped_expansions
 from searchsvc.errors import (
@@ -121,6 +129,8 @@ class OpenSearchGeneration(Generation):
     def run(self, plan: SearchPlan) -> Matches:
         with self.reading():
             compiled = compile_plan(plan, self.statistics)
+            if feedback.wanted(plan, ranking_of(plan)):
+                compiled = self._with_feedback(plan, compiled)
             body = request_body(plan, compiled)
             response = self.client.search(
                 index=self.index, body=body, search_type=SEARCH_TYPE, request_timeout=_wait(plan)
@@ -134,6 +144,29 @@ class OpenSearchGeneration(Generation):
                     )
                 )
         return matches
+
+    def _with_feedback(self, plan: SearchPlan, compiled: Compiled) -> Compiled:
+        """The natural query ranked head first, then by the widened query (feedback.py)."""
+        ranking = ranking_of(plan)
+        first = self.client.search(
+            index=self.index,
+            body=feedback.first_round_body(compiled.scored, ranking),
+            search_type=SEARCH_TYPE,
+            request_timeout=_wait(plan),
+        )
+        _check_shards(first, self.engine.urls)
+        mixed = feedback.head_first(
+            plan,
+            feedback.FirstRound.of(first),
+            compiled.boosts,
+            ranking,
+            self.statistics,
+            compiled.scored,
+            lambda pairs: self.statistics.ratios(pairs, natural=True),
+        )
+        if mixed is None:
+            return compiled
+        return replace(compiled, scored=mixed.query, head_first=mixed)
 
     def story(self, story_id: str) -> Article:
         with self.reading():

@@ -13,11 +13,12 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from searchsvc.engines.opensearch.compile import Compiler, filter_clauses, natural
 from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
+from searchsvc.engines.opensearch.feedback import HeadFirst
 from searchsvc.engines.opensearch.idf import TermStatistics, scored_terms
 from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS
 from searchsvc.model import Hit, Matches, SearchPlan
@@ -41,10 +42,24 @@ _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 
 @dataclass(frozen=True)
 class Compiled:
-    query: dict
+    scored: dict  # what ranks the matches (the filters apart)
     highlight_query: dict | None
     warnings: list[str]
     prefixes: list[tuple[str, str, str]]
+    filters: list[dict] = field(default_factory=list)
+    boosts: dict[str, float] = field(default_factory=dict)  # free-text field → weight
+    head_first: HeadFirst | None = None  # natural mode's feedback round (feedback.py)
+
+    @property
+    def query(self) -> dict:
+        if not self.filters:
+            return self.scored
+        return {"bool": {"must": [self.scored], "filter": self.filters}}
+
+    def displayed_score(self, story_id: str, raw: float) -> float:
+        if self.head_first is None:
+            return raw
+        return self.head_first.displayed_score(story_id, raw)
 
 
 def ranking_of(plan: SearchPlan) -> RankingSettings:
@@ -76,10 +91,14 @@ def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> 
         any_word = plan.mode == "any"
         main = compiler.compile(plan.tree, any_word=any_word) or {"match_none": {}}
         shown = shown_compiler.compile(plan.tree, any_word=any_word)
-    filters = filter_clauses(plan.filters)
-    if filters:
-        main = {"bool": {"must": [main], "filter": filters}}
-    return Compiled(main, shown, compiler.warnings, compiler.prefixes)
+    return Compiled(
+        main,
+        shown,
+        compiler.warnings,
+        compiler.prefixes,
+        filters=filter_clauses(plan.filters),
+        boosts=boosts,
+    )
 
 
 def sort_order(plan: SearchPlan) -> list:
@@ -147,7 +166,7 @@ def highlight(shown_query: dict) -> dict:
 
 
 def matches_of(plan: SearchPlan, compiled: Compiled, response: dict) -> Matches:
-    hits = [hit_of(plan, raw) for raw in response["hits"]["hits"]]
+    hits = [hit_of(plan, raw, compiled) for raw in response["hits"]["hits"]]
     aggregations = response.get("aggregations", {})
     facets = {name: facet(name, aggregations.get(name)) for name in FACET_FIELDS}
     clusters = None
@@ -176,11 +195,13 @@ def facet(name: str, aggregation: dict | None) -> list[dict]:
     return values
 
 
-def hit_of(plan: SearchPlan, raw: dict) -> Hit:
+def hit_of(plan: SearchPlan, raw: dict, compiled: Compiled | None = None) -> Hit:
     source = raw["_source"]
     story = story_from_source(source)
     highlights = raw.get("highlight", {})
     score = raw.get("_score")
+    if score is not None and compiled is not None:
+        score = compiled.displayed_score(story.id, score)
     return Hit(
         id=story.id,
         title=story.title,
@@ -192,7 +213,7 @@ def hit_of(plan: SearchPlan, raw: dict) -> Hit:
         snippet=snippet(highlights, story.text, story.caption),
         also_in=list(story.also_in),
         matched=matched_words(highlights, story.title),
-        explain=score_parts(raw, ranking_of(plan).k1)
+        explain=score_parts(raw, ranking_of(plan).k1, score)
         if plan.explain and "_explanation" in raw
         else None,
         cluster=cluster_of_hit(source, raw) if plan.collapse else None,
