@@ -153,3 +153,53 @@ def test_page_three_is_the_same_stories_as_ranks_21_to_30(news_os):
     window = news_os.run(plan_for(q, limit=WINDOW))
     page3 = news_os.run(plan_for(q, offset=20, limit=10))
     assert [h.id for h in page3.hits] == [h.id for h in window.hits[20:30]]
+
+
+def whoosh_expansions(opened, field_name: str, prefix: str) -> list[tuple[str, int]]:
+    """Every index word of the field starting with `prefix`, with its story count, on Whoosh."""
+    reader = opened.searcher.reader()
+    words = [
+        w.decode() if isinstance(w, bytes) else w for w in reader.expand_prefix(field_name, prefix)
+    ]
+    return [(w, reader.doc_frequency(field_name, w)) for w in words]
+
+
+@pytest.mark.parametrize("prefix", ["co", "pr", "st"])
+def test_a_capped_prefix_searches_its_most_frequent_words_over_the_whole_index(
+    news_whoosh, news_os, prefix
+):
+    """The kept words are the cap most frequent of the generation (3 shards, counted over all),
+    the total is the stories holding any of them, and the warning names the count and what was
+    dropped."""
+    from whoosh import query as wq
+
+    from searchsvc.expansion import most_frequent
+
+    cap = 20
+    found = news_os.run(plan_for(f"{prefix}*", max_expansion=cap, limit=10))
+    expected_fields = {}
+    for name in ("title", "body", "caption"):
+        expected_fields[name] = most_frequent(whoosh_expansions(news_whoosh, name, prefix), cap)
+    body = expected_fields["body"]
+    assert body.capped
+    kept = wq.Or(
+        [
+            wq.Term(name, word)
+            for name, expansion in expected_fields.items()
+            for word, _ in expansion.kept
+        ]
+    )
+    assert found.total == len(news_whoosh.searcher.search(kept, limit=None))
+    (warning,) = found.warnings
+    shown = ", ".join(body.dropped)
+    assert warning == (
+        f"'{prefix}*' matches {body.total} words; the {cap} most frequent were searched "
+        f"(dropped e.g. {shown}, ...)"
+    )
+
+
+def test_an_uncapped_prefix_finds_what_whoosh_finds(news_whoosh, news_os):
+    found = news_os.run(plan_for("abduct*", limit=10))
+    assert found.warnings == []
+    request = SearchRequest(q="abduct*").validate()
+    assert found.total == search(news_whoosh, request).total

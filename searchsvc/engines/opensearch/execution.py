@@ -20,7 +20,8 @@ from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
 from searchsvc.engines.opensearch.feedback import HeadFirst
 from searchsvc.engines.opensearch.idf import TermStatistics, scored_terms
-from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS
+from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELDS
+from searchsvc.expansion import Expansion
 from searchsvc.model import Hit, Matches, SearchPlan
 from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS, RankingSettings
 
@@ -66,11 +67,17 @@ def ranking_of(plan: SearchPlan) -> RankingSettings:
     return plan.ranking or DEFAULT_RANKING  # type: ignore[return-value]
 
 
-def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> Compiled:
+def compile_plan(
+    plan: SearchPlan,
+    statistics: TermStatistics | None = None,
+    expansions: dict[tuple[str, str], Expansion] | None = None,
+) -> Compiled:
     """The plan's query (filters included) and the same query aimed at the snippet field.
 
     With `statistics`, single-term clauses are weighted as the Whoosh engine weighs them (idf.py).
+    `expansions`: the words each (field, prefix) of the tree was expanded to (prefixes.py).
     """
+    expansions = expansions or {}
     ranking = ranking_of(plan)
     boosts = dict(ranking.field_boosts) if plan.mode == "natural" else dict(FIELD_BOOSTS)
     ratios: dict[tuple[str, str], float] | None = None
@@ -79,9 +86,12 @@ def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> 
             pairs = {(name, word) for word in plan.words for name in boosts}
         else:
             pairs = scored_terms(plan.tree, boosts, QUERY_FIELDS)
+            pairs |= expanded_terms(expansions, statistics)
         ratios = statistics.ratios(pairs, natural=plan.mode == "natural")
-    compiler = Compiler(boosts, plan.max_expansion, idf_ratios=ratios)
-    shown_compiler = Compiler(boosts, plan.max_expansion, renamed={"body": "text"})
+    compiler = Compiler(boosts, plan.max_expansion, idf_ratios=ratios, expansions=expansions)
+    shown_compiler = Compiler(
+        boosts, plan.max_expansion, renamed={"body": "text"}, expansions=expansions
+    )
     if plan.mode == "browse" or plan.tree is None and not plan.words:
         main, shown = {"match_all": {}}, None
     elif plan.mode == "natural":
@@ -99,6 +109,19 @@ def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> 
         filters=filter_clauses(plan.filters),
         boosts=boosts,
     )
+
+
+def expanded_terms(
+    expansions: dict[tuple[str, str], Expansion], statistics: TermStatistics
+) -> set[tuple[str, str]]:
+    """(field, word) of every free-text prefix expansion; their story counts are known already."""
+    pairs = set()
+    for (field_name, _), expansion in expansions.items():
+        if field_name not in TEXT_FIELDS:
+            continue
+        statistics.remember(field_name, dict(expansion.kept))
+        pairs.update((field_name, word) for word, _ in expansion.kept)
+    return pairs
 
 
 def sort_order(plan: SearchPlan) -> list:
