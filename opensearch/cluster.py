@@ -153,6 +153,17 @@ class Cluster:
             return None
         return pid
 
+    def still_alive(self, i: int, seconds: float = 2.0) -> bool:
+        """A second look before calling a node dead: a JVM seen mid-exec has an empty or
+        partial /proc/PID/cmdline for a moment (a drill once saw a starting node 'exit' this
+        way, and the node it left running kept its ports)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if self.alive(i):
+                return True
+        return False
+
     def java(self) -> str:
         java_home = os.environ.get("JAVA_HOME", "").strip()
         if java_home and (Path(java_home) / "bin" / "java").exists():
@@ -291,7 +302,7 @@ class Cluster:
         while True:
             reap_children()
             for i in range(self.nodes):
-                if not self.alive(i):
+                if not self.alive(i) and not self.still_alive(i):
                     raise NodeDied(i)
             answering = [i for i in range(self.nodes) if get_json(self.url(i) + "/", timeout=1.0) is not None]
             h = self.health(answering) if answering else None

@@ -211,9 +211,11 @@ def test_related_stories_never_include_the_story(os_live):
     assert related and story.id not in {s.id for s in related}
 
 
-def test_prefix_cap_warns_when_expansions_were_dropped(os_live):
+def test_prefix_cap_warns_naming_the_dropped_words(os_live):
     capped = os_live.run(plan_for("co*", max_expansion=2))
-    assert any("only the first 2" in w for w in capped.warnings)
+    (warning,) = capped.warnings
+    assert warning.startswith("'co*' matches ") and "the 2 most frequent were searched" in warning
+    assert "(dropped e.g. " in warning
     assert os_live.run(plan_for("abduct*")).warnings == []
 
 

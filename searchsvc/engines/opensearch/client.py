@@ -23,6 +23,7 @@ from searchsvc.errors import EngineUnavailable
 
 RETRY_STATUSES = (502, 503, 504)
 REQUEST_TIMEOUT_S = 30.0
+POOL_PER_NODE = 16
 
 
 def node_urls(setting: str) -> list[str]:
@@ -44,6 +45,8 @@ def connect(setting: str) -> OpenSearch:
         # Dead nodes are tried again after a minute; sniffing stays off (the listed URLs may
         # sit behind proxies or differ from the nodes' own publish addresses).
         dead_timeout=60,
+        # Connections kept per node: a threaded caller (or a pool of them) reuses them.
+        pool_maxsize=POOL_PER_NODE,
     )
 
 

@@ -2,10 +2,11 @@
 
 Clause for clause what the Whoosh engine builds, so matches and scores have the same shape:
 a free-text word is one clause over title, body and caption (field weights as boosts), a word
-that analyses to several tokens ("Jae-Myung") and a "phrase" are `match_phrase`, `word*` is a
-`prefix` rewritten to at most `max_expansion` index terms (the alphabetically first, as Whoosh
-expands them), NOT is `must_not`, AND `must`, OR `should`. Words the analysis drops entirely
-(stop words) are left out with a warning, as on Whoosh.
+that analyses to several tokens ("Jae-Myung") and a "phrase" are `match_phrase`, `word*` is one
+term clause per word it expands to (prefixes.py: at most `max_expansion`, the most frequent;
+Lucene's own `prefix` query only for a generation written without a words index), NOT is
+`must_not`, AND `must`, OR `should`. Words the analysis drops entirely (stop words) are left out
+with a warning, as on Whoosh.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from searchsvc.analysis import STOP_WORDS, TOKEN_PATTERN, fold
 from searchsvc.engines.opensearch.mapping import CJK_CLASS, QUERY_FIELDS, TEXT_FIELDS
+from searchsvc.expansion import Expansion
 from searchsvc.model import Filters
 from searchsvc.query import All, Any, Node, Not, Phrase, Word
 from searchsvc.ranking import searchable_words
@@ -37,6 +39,8 @@ class Compiler:
     warnings: list[str] = field(default_factory=list)
     # (index field, folded stem, as typed) of each prefix* searched
     prefixes: list[tuple[str, str, str]] = field(default_factory=list)
+    # (index field, folded stem) → the words searched for it (prefixes.py)
+    expansions: dict[tuple[str, str], Expansion] = field(default_factory=dict)
 
     def compile(self, node: Node, any_word: bool = False) -> Clause | None:
         if isinstance(node, Word):
@@ -118,6 +122,10 @@ class Compiler:
         per_field = []
         for index_field, boost in self.fields_for(node.field):
             self.prefixes.append((index_field, stem, node.text))
+            expansion = self.expansions.get((index_field, stem))
+            if expansion is not None:
+                per_field.append(self.expanded(expansion, index_field, boost))
+                continue
             spec = {
                 "value": stem,
                 "boost": boost,
@@ -125,6 +133,22 @@ class Compiler:
             }
             per_field.append({"prefix": {self.target(index_field): spec}})
         return either(per_field)
+
+    def expanded(self, expansion: Expansion, index_field: str, boost: float) -> Clause | None:
+        """A prefix's kept words, each scored as a word of the query is (Whoosh: Or of Terms)."""
+        return either(
+            [
+                {
+                    "term": {
+                        self.target(index_field): {
+                            "value": word,
+                            "boost": boost * self.ratio(index_field, word),
+                        }
+                    }
+                }
+                for word, _ in expansion.kept
+            ]
+        )
 
 
 def either(clauses: list[Clause | None]) -> Clause | None:
@@ -148,14 +172,17 @@ def natural(
     boosts: dict[str, float],
     renamed: dict[str, str],
     idf_ratios: dict[tuple[str, str], float],
+    weights: dict[str, float] | None = None,
 ) -> Clause:
-    """Any of the sentence's words (already analysed, each once) in any weighted field."""
+    """Any of the sentence's words (already analysed, each once) in any weighted field; a word's
+    `weights` entry (default 1) multiplies its boost (feedback words carry their RM3 weight)."""
+    weights = weights or {}
     clauses = [
         {
             "term": {
                 renamed.get(name, name): {
                     "value": word,
-                    "boost": boost * idf_ratios.get((name, word), 1.0),
+                    "boost": weights.get(word, 1.0) * boost * idf_ratios.get((name, word), 1.0),
                 }
             }
         }

@@ -5,6 +5,7 @@ names the live one. The contract is engines/base.py.
     PREFIX-gen-000123      one build: every story, its cluster, GenerationInfo in the mapping's
                            _meta
     PREFIX-vocab-000123    the build's spelling vocabulary (surface word → stories), in chunks
+    PREFIX-terms-000123    its index words per field with their story counts (prefix expansion)
 
 The local build state (extraction cache, the build lock) stays in the `--index` folder.
 """
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -31,11 +33,19 @@ from searchsvc.engines.base import (
     GenerationInfo,
     GenerationWriter,
 )
+from searchsvc.engines.opensearch import feedback
 from searchsvc.engines.opensearch.client import answering, connect, describe
 from searchsvc.engines.opensearch.documents import cluster_from_source, story_from_source
-from searchsvc.engines.opensearch.execution import compile_plan, matches_of, request_body
+from searchsvc.engines.opensearch.execution import (
+    Compiled,
+    compile_plan,
+    matches_of,
+    ranking_of,
+    request_body,
+)
 from searchsvc.engines.opensearch.idf import TermStatistics
-from searchsvc.engines.opensearch.prefixes import dropped_expansions
+from searchsvc.engines.opensearch.mapping import QUERY_FIELDS
+from searchsvc.engines.opensearch.prefixes import PrefixWords, prefix_words, warnings_for
 from searchsvc.errors import (
     ArticleNotFound,
     EngineUnavailable,
@@ -45,6 +55,7 @@ from searchsvc.errors import (
 )
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster, Matches, SearchPlan
+from searchsvc.ranking import FIELD_BOOSTS
 
 GENERATION_PREFIX = "gen-"
 ALIAS_RECHECK_S = 1.0
@@ -62,6 +73,13 @@ CAPABILITIES = Capabilities(
 )
 
 
+# Index fields a `word*` is expanded in: free text (None) or a named field (prefixes.py).
+PREFIX_FIELDS: dict[str | None, list[str]] = {
+    None: list(FIELD_BOOSTS),
+    **{name: [index_field] for name, index_field in QUERY_FIELDS.items()},
+}
+
+
 class Names:
     """Index and alias names under one prefix."""
 
@@ -73,6 +91,10 @@ class Names:
 
     def vocabulary(self, generation: str) -> str:
         return f"{self.alias}-vocab-{generation.removeprefix(GENERATION_PREFIX)}"
+
+    def terms(self, generation: str) -> str:
+        """The generation's words index: (field, word, stories) for prefix expansion."""
+        return f"{self.alias}-terms-{generation.removeprefix(GENERATION_PREFIX)}"
 
     def generation_of(self, index: str) -> str:
         return index.removeprefix(self.alias + "-")
@@ -94,7 +116,7 @@ class OpenSearchGeneration(Generation):
         self._info = info
         self._once: dict[str, object] = {}
         self.statistics = TermStatistics(self.client, self.index)
-        self._prefix_caps: dict[tuple[str, str, int], bool] = {}  # prefixes.dropped_expansions
+        self.expander = PrefixWords(self.client, engine.names.terms(info.name))
         self._lock = threading.Lock()
 
     @property
@@ -120,20 +142,44 @@ class OpenSearchGeneration(Generation):
 
     def run(self, plan: SearchPlan) -> Matches:
         with self.reading():
-            compiled = compile_plan(plan, self.statistics)
+            expansions = {}
+            keys = prefix_words(plan.tree, PREFIX_FIELDS) if plan.mode in ("all", "any") else []
+            if keys:
+                expansions = self.expander.expand(keys, plan.max_expansion, _wait(plan))
+            compiled = compile_plan(plan, self.statistics, expansions)
+            if feedback.wanted(plan, ranking_of(plan)):
+                compiled = self._with_feedback(plan, compiled)
             body = request_body(plan, compiled)
             response = self.client.search(
                 index=self.index, body=body, search_type=SEARCH_TYPE, request_timeout=_wait(plan)
             )
             _check_shards(response, self.engine.urls)
             matches = matches_of(plan, compiled, response)
-            if compiled.prefixes:
-                matches.warnings.extend(
-                    dropped_expansions(
-                        self.client, self.index, compiled.prefixes, plan, self._prefix_caps
-                    )
-                )
+            matches.warnings.extend(warnings_for(compiled.prefixes, expansions))
         return matches
+
+    def _with_feedback(self, plan: SearchPlan, compiled: Compiled) -> Compiled:
+        """The natural query ranked head first, then by the widened query (feedback.py)."""
+        ranking = ranking_of(plan)
+        first = self.client.search(
+            index=self.index,
+            body=feedback.first_round_body(compiled.scored, ranking),
+            search_type=SEARCH_TYPE,
+            request_timeout=_wait(plan),
+        )
+        _check_shards(first, self.engine.urls)
+        mixed = feedback.head_first(
+            plan,
+            feedback.FirstRound.of(first),
+            compiled.boosts,
+            ranking,
+            self.statistics,
+            compiled.scored,
+            lambda pairs: self.statistics.ratios(pairs, natural=True),
+        )
+        if mixed is None:
+            return compiled
+        return replace(compiled, scored=mixed.query, head_first=mixed)
 
     def story(self, story_id: str) -> Article:
         with self.reading():

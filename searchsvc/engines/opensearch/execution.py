@@ -13,13 +13,15 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from searchsvc.engines.opensearch.compile import Compiler, filter_clauses, natural
 from searchsvc.engines.opensearch.documents import story_from_source
 from searchsvc.engines.opensearch.explanation import score_parts
+from searchsvc.engines.opensearch.feedback import HeadFirst
 from searchsvc.engines.opensearch.idf import TermStatistics, scored_terms
-from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS
+from searchsvc.engines.opensearch.mapping import FACET_FIELDS, QUERY_FIELDS, TEXT_FIELDS
+from searchsvc.expansion import Expansion
 from searchsvc.hits import hit_of as story_hit
 from searchsvc.model import Hit, Matches, SearchPlan
 from searchsvc.ranking import DEFAULT_RANKING, FIELD_BOOSTS, RankingSettings
@@ -42,21 +44,41 @@ _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 
 @dataclass(frozen=True)
 class Compiled:
-    query: dict
+    scored: dict  # what ranks the matches (the filters apart)
     highlight_query: dict | None
     warnings: list[str]
     prefixes: list[tuple[str, str, str]]
+    filters: list[dict] = field(default_factory=list)
+    boosts: dict[str, float] = field(default_factory=dict)  # free-text field → weight
+    head_first: HeadFirst | None = None  # natural mode's feedback round (feedback.py)
+
+    @property
+    def query(self) -> dict:
+        if not self.filters:
+            return self.scored
+        return {"bool": {"must": [self.scored], "filter": self.filters}}
+
+    def displayed_score(self, story_id: str, raw: float) -> float:
+        if self.head_first is None:
+            return raw
+        return self.head_first.displayed_score(story_id, raw)
 
 
 def ranking_of(plan: SearchPlan) -> RankingSettings:
     return plan.ranking or DEFAULT_RANKING  # type: ignore[return-value]
 
 
-def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> Compiled:
+def compile_plan(
+    plan: SearchPlan,
+    statistics: TermStatistics | None = None,
+    expansions: dict[tuple[str, str], Expansion] | None = None,
+) -> Compiled:
     """The plan's query (filters included) and the same query aimed at the snippet field.
 
     With `statistics`, single-term clauses are weighted as the Whoosh engine weighs them (idf.py).
+    `expansions`: the words each (field, prefix) of the tree was expanded to (prefixes.py).
     """
+    expansions = expansions or {}
     ranking = ranking_of(plan)
     boosts = dict(ranking.field_boosts) if plan.mode == "natural" else dict(FIELD_BOOSTS)
     ratios: dict[tuple[str, str], float] | None = None
@@ -65,9 +87,12 @@ def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> 
             pairs = {(name, word) for word in plan.words for name in boosts}
         else:
             pairs = scored_terms(plan.tree, boosts, QUERY_FIELDS)
+            pairs |= expanded_terms(expansions, statistics)
         ratios = statistics.ratios(pairs, natural=plan.mode == "natural")
-    compiler = Compiler(boosts, plan.max_expansion, idf_ratios=ratios)
-    shown_compiler = Compiler(boosts, plan.max_expansion, renamed={"body": "text"})
+    compiler = Compiler(boosts, plan.max_expansion, idf_ratios=ratios, expansions=expansions)
+    shown_compiler = Compiler(
+        boosts, plan.max_expansion, renamed={"body": "text"}, expansions=expansions
+    )
     if plan.mode == "browse" or plan.tree is None and not plan.words:
         main, shown = {"match_all": {}}, None
     elif plan.mode == "natural":
@@ -77,10 +102,27 @@ def compile_plan(plan: SearchPlan, statistics: TermStatistics | None = None) -> 
         any_word = plan.mode == "any"
         main = compiler.compile(plan.tree, any_word=any_word) or {"match_none": {}}
         shown = shown_compiler.compile(plan.tree, any_word=any_word)
-    filters = filter_clauses(plan.filters)
-    if filters:
-        main = {"bool": {"must": [main], "filter": filters}}
-    return Compiled(main, shown, compiler.warnings, compiler.prefixes)
+    return Compiled(
+        main,
+        shown,
+        compiler.warnings,
+        compiler.prefixes,
+        filters=filter_clauses(plan.filters),
+        boosts=boosts,
+    )
+
+
+def expanded_terms(
+    expansions: dict[tuple[str, str], Expansion], statistics: TermStatistics
+) -> set[tuple[str, str]]:
+    """(field, word) of every free-text prefix expansion; their story counts are known already."""
+    pairs = set()
+    for (field_name, _), expansion in expansions.items():
+        if field_name not in TEXT_FIELDS:
+            continue
+        statistics.remember(field_name, dict(expansion.kept))
+        pairs.update((field_name, word) for word, _ in expansion.kept)
+    return pairs
 
 
 def sort_order(plan: SearchPlan) -> list:
@@ -148,7 +190,7 @@ def highlight(shown_query: dict) -> dict:
 
 
 def matches_of(plan: SearchPlan, compiled: Compiled, response: dict) -> Matches:
-    hits = [hit_of(plan, raw) for raw in response["hits"]["hits"]]
+    hits = [hit_of(plan, raw, compiled) for raw in response["hits"]["hits"]]
     aggregations = response.get("aggregations", {})
     facets = {name: facet(name, aggregations.get(name)) for name in FACET_FIELDS}
     clusters = None
@@ -177,18 +219,20 @@ def facet(name: str, aggregation: dict | None) -> list[dict]:
     return values
 
 
-def hit_of(plan: SearchPlan, raw: dict) -> Hit:
+def hit_of(plan: SearchPlan, raw: dict, compiled: Compiled | None = None) -> Hit:
     source = raw["_source"]
     story = story_from_source(source)
     highlights = raw.get("highlight", {})
     score = raw.get("_score")
+    if score is not None and compiled is not None:
+        score = compiled.displayed_score(story.id, score)
     explained = plan.explain and "_explanation" in raw
     return story_hit(
         story,
         score=score if plan.sort == "relevance" else None,
         snippet=snippet(highlights, story.text, story.caption),
         matched=matched_words(highlights, story.title),
-        explain=score_parts(raw, ranking_of(plan).k1) if explained else None,
+        explain=score_parts(raw, ranking_of(plan).k1, score) if explained else None,
         cluster=cluster_of_hit(source, raw) if plan.collapse else None,
     )
 

@@ -15,8 +15,9 @@ TEXT_FIELDS = ("title", "body", "caption", "outlet_text", "category_text")
 MODEL = "BM25"
 
 
-def score_parts(raw_hit: dict, k1: float) -> dict:
-    """`k1`: BM25's, which Lucene folds into the boost it reports ((k1 + 1) x the weight)."""
+def score_parts(raw_hit: dict, k1: float, score: float | None = None) -> dict:
+    """`k1`: BM25's, which Lucene folds into the boost it reports ((k1 + 1) x the weight);
+    `score`: the hit's score as shown, when it is not the raw one (the feedback round's)."""
     explanation = raw_hit["_explanation"]
     parts = []
     for node in _weights(explanation):
@@ -35,7 +36,7 @@ def score_parts(raw_hit: dict, k1: float) -> dict:
             }
         )
     parts.sort(key=lambda part: -part["score"])
-    total = raw_hit.get("_score") or explanation["value"]
+    total = score if score is not None else raw_hit.get("_score") or explanation["value"]
     rest = total - sum(part["score"] for part in parts)
     return {"model": MODEL, "score": round(total, 4), "parts": parts, "rest": round(rest, 4)}
 

@@ -65,6 +65,22 @@ class TermStatistics:
                 ratios[(field_name, term)] = wanted / lucene
         return ratios
 
+    def story_count(self) -> int:
+        """Stories in the generation."""
+        self._fetch(set())
+        return self._stories
+
+    def frequencies(self, field_name: str, terms: list[str]) -> dict[str, int]:
+        """term → the number of stories whose `field_name` holds it (0: none)."""
+        self._fetch({(field_name, term) for term in terms if (field_name, term) not in self._df})
+        return {term: self._df.get((field_name, term), 0) for term in terms}
+
+    def remember(self, field_name: str, frequencies: dict[str, int]) -> None:
+        """Story counts learnt elsewhere (a prefix's words index): no lookup for them."""
+        with self._lock:
+            for term, df in frequencies.items():
+                self._df[(field_name, term)] = df
+
     def _fetch(self, missing: set[tuple[str, str]]) -> None:
         if not missing and self._fields is not None:
             return

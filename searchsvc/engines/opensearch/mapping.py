@@ -45,7 +45,9 @@ NO_DATE_NEWEST = 0
 NO_DATE_OLDEST = 2**62
 
 
-def analysis_settings() -> dict:
+def analysis_settings(stem_overrides: list[str] | None = None) -> dict:
+    """`stem_overrides`: "word => stem" rules applied before Porter (stems.py: Whoosh's stems
+    where Lucene's Porter differs)."""
     hyphen_parts = {
         "type": "word_delimiter_graph",
         "generate_word_parts": True,
@@ -75,15 +77,16 @@ def analysis_settings() -> dict:
                 "patterns": [CJK_BIGRAMS],
             },
             "no_empty": {"type": "length", "min": 1},
+            "whoosh_stems": {"type": "stemmer_override", "rules": stem_overrides or ["_ => _"]},
         },
         "analyzer": {
             "story_index": _chain(
                 [*fold_chain, "no_empty", "stop_words", "hyphen_parts_and_joined", "flatten_graph"]
-                + ["cjk_bigrams", "porter_stem"]
+                + ["cjk_bigrams", "whoosh_stems", "porter_stem"]
             ),
             "story_query": _chain(
                 [*fold_chain, "no_empty", "stop_words", "hyphen_parts", "cjk_bigrams"]
-                + ["porter_stem"]
+                + ["whoosh_stems", "porter_stem"]
             ),
             "label_index": _chain(
                 [*fold_chain, "no_empty", "hyphen_parts_and_joined", "flatten_graph"]
@@ -140,7 +143,14 @@ def mappings(meta: dict) -> dict:
     }
 
 
-def index_body(shards: int, replicas: int, k1: float, b: float, meta: dict) -> dict:
+def index_body(  # noqa: PLR0913 - one value per setting
+    shards: int,
+    replicas: int,
+    k1: float,
+    b: float,
+    meta: dict,
+    stem_overrides: list[str] | None = None,
+) -> dict:
     """The create-index request for one generation."""
     return {
         "settings": {
@@ -154,7 +164,7 @@ def index_body(shards: int, replicas: int, k1: float, b: float, meta: dict) -> d
                     # Whoosh counts the joined form of a hyphenated word in the length too.
                     "story_bm25": {"type": "BM25", "k1": k1, "b": b, "discount_overlaps": False}
                 },
-                "analysis": analysis_settings(),
+                "analysis": analysis_settings(stem_overrides),
             }
         },
         "mappings": mappings(meta),

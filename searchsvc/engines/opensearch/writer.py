@@ -12,12 +12,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from opensearchpy import OpenSearch
 from opensearchpy.helpers import streaming_bulk
 
-from searchsvc.analysis import surface_word_set
+from searchsvc.analysis import english_analyzer, plain_analyzer, surface_word_set
 from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
+from searchsvc.engines.opensearch import stems
 from searchsvc.engines.opensearch.client import answering
-from searchsvc.engines.opensearch.documents import story_document
+from searchsvc.engines.opensearch.documents import indexed_body, story_document
 from searchsvc.engines.opensearch.engine import GENERATION_PREFIX
 from searchsvc.engines.opensearch.mapping import index_body
 from searchsvc.extract.article import Article
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 BULK_CHUNK = 500
 VOCABULARY_CHUNK = 20_000  # words per vocabulary document
+TERMS_CHUNK = 5_000  # index words per bulk request
 PROGRESS_EVERY = 1000
 
 
@@ -49,17 +52,25 @@ class OpenSearchWriter(GenerationWriter):
         """Every story into a new index (`base` is not reused: an index is written whole)."""
         index = self.names.index(info.name)
         ranking = self.engine.ranking or DEFAULT_RANKING
+        stories = list(stories)  # read twice: the words first (stems.py), then the stories
         cluster_of = {story["id"]: cluster for cluster in clusters for story in cluster.stories}
         words: Counter[str] = Counter()
+        terms = IndexWords()
         with answering(self.engine.urls):
+            overrides = stem_overrides(self.client, stories)
             self.client.indices.create(
                 index=index,
                 body=index_body(
-                    self.engine.shards, self.engine.replicas, ranking.k1, ranking.b, meta(info)
+                    self.engine.shards,
+                    self.engine.replicas,
+                    ranking.k1,
+                    ranking.b,
+                    meta(info),
+                    overrides,
                 ),
             )
             written = 0
-            documents = self._documents(stories, cluster_of, words)
+            documents = self._documents(stories, cluster_of, words, terms)
             for ok, item in streaming_bulk(
                 self.client, documents, index=index, chunk_size=BULK_CHUNK, max_retries=3
             ):
@@ -69,6 +80,7 @@ class OpenSearchWriter(GenerationWriter):
                 if progress and written % PROGRESS_EVERY == 0:
                     progress("write", written, info.doc_count or written)
             self._write_vocabulary(info.name, words)
+            self._write_terms(info.name, terms)
             final = GenerationInfo(
                 info.name,
                 written,
@@ -90,10 +102,14 @@ class OpenSearchWriter(GenerationWriter):
 
     @staticmethod
     def _documents(
-        stories: Iterable[Article], cluster_of: dict[str, Cluster], words: Counter[str]
+        stories: Iterable[Article],
+        cluster_of: dict[str, Cluster],
+        words: Counter[str],
+        terms: IndexWords,
     ) -> Iterator[dict]:
         for ordinal, story in enumerate(stories):
             words.update(surface_word_set(f"{story.title or ''}\n{story.text}"))
+            terms.add(story)
             yield {
                 "_id": story.id,
                 "_source": story_document(story, ordinal, cluster_of.get(story.id)),
@@ -115,6 +131,36 @@ class OpenSearchWriter(GenerationWriter):
         for start in range(0, len(ordered), VOCABULARY_CHUNK):
             chunk = dict(ordered[start : start + VOCABULARY_CHUNK])
             self.client.index(index=index, body={"words": chunk})
+        self.client.indices.refresh(index=index)
+
+    def _write_terms(self, generation: str, terms: IndexWords) -> None:
+        index = self.names.terms(generation)
+        keyword = {"type": "keyword"}
+        self.client.indices.create(
+            index=index,
+            body={
+                "settings": {
+                    "number_of_shards": 1,
+                    "number_of_replicas": self.engine.replicas,
+                    "refresh_interval": "-1",
+                },
+                "mappings": {
+                    "dynamic": "strict",
+                    "properties": {"field": keyword, "term": keyword, "df": {"type": "integer"}},
+                },
+            },
+        )
+        documents = (
+            {"_source": {"field": field_name, "term": term, "df": df}}
+            for field_name, counts in terms.counts.items()
+            for term, df in counts.items()
+        )
+        for ok, item in streaming_bulk(
+            self.client, documents, index=index, chunk_size=TERMS_CHUNK, max_retries=3
+        ):
+            if not ok:
+                raise RuntimeError(f"an index word could not be written: {item}")
+        self.client.indices.put_settings(index=index, body={"index": {"refresh_interval": "1s"}})
         self.client.indices.refresh(index=index)
 
     def publish(self, name: str) -> None:
@@ -140,7 +186,13 @@ class OpenSearchWriter(GenerationWriter):
             doomed = old[: max(0, len(old) - (keep - 1))]
             for name in doomed:
                 self.client.indices.delete(
-                    index=f"{self.names.index(name)},{self.names.vocabulary(name)}",
+                    index=",".join(
+                        (
+                            self.names.index(name),
+                            self.names.vocabulary(name),
+                            self.names.terms(name),
+                        )
+                    ),
                     ignore_unavailable=True,
                 )
                 self.engine.forget(name)
@@ -158,6 +210,40 @@ class OpenSearchWriter(GenerationWriter):
         )
         names = [self.names.generation_of(index) for index in found]
         return sorted(n for n in names if n.removeprefix(GENERATION_PREFIX).isdigit())
+
+
+def stem_overrides(client: OpenSearch, stories: list[Article]) -> list[str]:
+    """The generation's stemmer_override rules: Whoosh's stem for each word of these stories
+    that Lucene's Porter stems otherwise (stems.py)."""
+    words: set[str] = set()
+    for story in stories:
+        for value in (story.title, story.text, story.caption):
+            if value:
+                words |= stems.surface_words(value)
+    return stems.rules(stems.overrides(client, stems.unstemmed_tokens(words)))
+
+
+class IndexWords:
+    """Stories per index word and field, as the index's analysis makes them (mapping.py mirrors
+    searchsvc.analysis, so these are the words Lucene holds): prefix expansion's frequencies."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+        self._text = english_analyzer()
+        self._label = plain_analyzer()
+
+    def add(self, story: Article) -> None:
+        free_text = {"title": story.title, "body": indexed_body(story), "caption": story.caption}
+        for field_name, value in free_text.items():
+            if value:
+                self._count(field_name, self._text.term_positions(value).keys())
+        labels = {"outlet_text": story.outlet, "category_text": story.category}
+        for field_name, value in labels.items():
+            if value:
+                self._count(field_name, {t.text for t in self._label(value, mode="index")})
+
+    def _count(self, field_name: str, words: Iterable[str]) -> None:
+        self.counts.setdefault(field_name, Counter()).update(words)
 
 
 def meta(info: GenerationInfo) -> dict:
