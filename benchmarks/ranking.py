@@ -32,13 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from searchsvc import analysis, schema  # noqa: E402
+from searchsvc.engines.whoosh import analysis, schema  # noqa: E402
+from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration  # noqa: E402
 from searchsvc.errors import QuerySyntaxError  # noqa: E402
 from searchsvc.indexer import build  # noqa: E402
 from searchsvc.query import literal_words  # noqa: E402
 from searchsvc.ranking import DEFAULT_RANKING, RankingSettings  # noqa: E402
 from searchsvc.search import SearchRequest, search  # noqa: E402
-from searchsvc.searcher import IndexHandle, OpenIndex  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ir" / "scifact"
 SCORER = ROOT.parent / "shared" / "tools" / "ir_eval.py"
@@ -228,7 +228,7 @@ def built_index(docs: list[dict], variant: Variant, tag: str = "scifact") -> Pat
 # Searching and scoring.
 
 
-def corpus_ids(opened: OpenIndex) -> dict[str, list[str]]:
+def corpus_ids(opened: WhooshGeneration) -> dict[str, list[str]]:
     """Story id → the corpus ids of its file and of the duplicates merged into it."""
     mapping = {}
     for fields in opened.searcher.all_stored_fields():
@@ -246,7 +246,9 @@ class RunResult:
     rejected: int  # queries the strict parser refuses (the API answers 400)
 
 
-def run_queries(opened: OpenIndex, queries: dict[str, str], settings: RankingSettings, tag: str):
+def run_queries(
+    opened: WhooshGeneration, queries: dict[str, str], settings: RankingSettings, tag: str
+):
     ids = corpus_ids(opened)
     result = RunResult([], [], {}, 0)
     for qid, text in queries.items():
@@ -285,10 +287,10 @@ def score(run_lines: list[str], split: str, name: str) -> dict[str, float]:
 
 def evaluate(variant: Variant, docs: list[dict], split: str, number: int) -> dict:
     index_root = built_index(docs, variant)
-    handle = IndexHandle(index_root)
+    handle = WhooshEngine(index_root)
     try:
         with analysed_as(variant.analysis):
-            outcome = run_queries(handle.get(), read_queries(split), variant.settings, "searchsvc")
+            outcome = run_queries(handle.live(), read_queries(split), variant.settings, "searchsvc")
     finally:
         handle.close()
     scores = score(outcome.lines, split, f"v{number:02d}")

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from searchsvc import generations as gens  # noqa: E402
+from searchsvc.engines.whoosh import generations as gens  # noqa: E402
 from tests.reliability import (  # noqa: E402
     MARKER,
     add_marker_stories,

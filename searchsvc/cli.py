@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from searchsvc.config import load_settings
+from searchsvc.engines import open_engine
+from searchsvc.engines.whoosh.generations import current_or_none
 from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
 from searchsvc.export import FORMATS, export_hits, render_lines
-from searchsvc.generations import current_or_none
 from searchsvc.indexer import BuildSummary, build, freshness
-from searchsvc.search import SORTS, SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.model import SORTS, SearchRequest
+from searchsvc.search import search
 
 INDEX_OPTION = click.option(
     "--index",
@@ -138,9 +139,8 @@ def index_command(
 
 def _open(index_dir: Path | None):
     settings = load_settings(index=index_dir)
-    handle = IndexHandle(settings.index)
     try:
-        return settings, handle.get()
+        return settings, open_engine(settings).live()
     except IndexMissing as exc:
         raise click.ClickException(f"{exc}\nBuild it with: searchsvc index") from None
 

@@ -22,6 +22,11 @@ class Settings:
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
     export_max_hits: int = 10_000
+    engine: str = "whoosh"  # or "opensearch" (engines/__init__.py: open_engine)
+    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_prefix: str = "searchsvc"  # index and alias names start with it
+    opensearch_shards: int = 3
+    opensearch_replicas: int = 1
 
 
 def _coerce(value: str, kind: type) -> object:

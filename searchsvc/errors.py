@@ -45,6 +45,12 @@ class IndexMissing(SearchServiceError):
     code = "index_missing"
 
 
+class EngineUnavailable(SearchServiceError):
+    """The configured search engine cannot be reached or is not installed (HTTP 503)."""
+
+    code = "engine_unavailable"
+
+
 class IndexBusy(SearchServiceError):
     """Another build holds the writer lock."""
 

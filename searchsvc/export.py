@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from searchsvc.search import Hit, SearchRequest, search
-from searchsvc.searcher import OpenIndex
+from searchsvc.engines.base import Generation
+from searchsvc.model import Hit, SearchRequest
+from searchsvc.search import search
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
@@ -41,10 +42,10 @@ _TAG = re.compile(r"</?mark>")
 
 
 def export_hits(
-    opened: OpenIndex, request: SearchRequest, max_hits: int, **search_options: object
+    generation: Generation, request: SearchRequest, max_hits: int, **search_options: object
 ) -> tuple[int, Iterator[Hit]]:
     """(total matches, an iterator over the first `max_hits` hits in the request's order)."""
-    first = search(opened, replace(request, page=1, per_page=PAGE_SIZE), **search_options)
+    first = search(generation, replace(request, page=1, per_page=PAGE_SIZE), **search_options)
 
     def hits() -> Iterator[Hit]:
         result, page, sent = first, 1, 0
@@ -55,7 +56,7 @@ def export_hits(
             page += 1
             if sent < max_hits and (page - 1) * PAGE_SIZE < first.total:
                 result = search(
-                    opened, replace(request, page=page, per_page=PAGE_SIZE), **search_options
+                    generation, replace(request, page=page, per_page=PAGE_SIZE), **search_options
                 )
             else:
                 break

@@ -22,18 +22,23 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from searchsvc import generations as gens
 from searchsvc.analysis import surface_word_set
 from searchsvc.clusters import DEFAULT_SETTINGS, Signature, signature, write_clusters
 from searchsvc.dedup import SHINGLE_WORDS, ShingleKey, merge_duplicates, shingle_key
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.schema import (
+    build_schema,
+    story_document,
+    story_from_stored,
+    story_record,
+)
+from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article, article_from_dict, article_to_dict
-from searchsvc.schema import build_schema, story_document, story_from_stored, story_record
-from searchsvc.segments import FastSegmentWriter, commit_with, write_segments
 
 CACHE = "extract-cache.json"
-VOCAB = "vocab.json"
+VOCAB = gens.VOCAB
 # Per article, what dedup and clustering derive from it, for the next build to reuse.
 DERIVED = "derived.pickle"
 # The seed files' stamps alone: /api/health compares them with the seeds folder on every call,

@@ -131,6 +131,9 @@ class Matches:
     timed_out: bool = False
     warnings: list[str] = field(default_factory=list)  # e.g. prefix expansions dropped
     clusters: int | None = None  # collapse: clusters among the matches
+    # False: the plan had nothing to search (every word too common to index), nothing ran.
+    # search() then keeps the mode it had (no "any" widening of nothing).
+    searched: bool = True
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.indexer import build
-from searchsvc.searcher import IndexHandle
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -37,8 +37,8 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def opened(seed_index: Path):
-    handle = IndexHandle(seed_index)
-    yield handle.get()
+    handle = WhooshEngine(seed_index)
+    yield handle.live()
     handle.close()
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from searchsvc import generations as gens
+from searchsvc.engines.whoosh import generations as gens
 from tests.web_helpers import ROOT, http_get
 
 MARKER = "loadmarker"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from searchsvc import create_app
-from searchsvc import generations as gens
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
 from searchsvc.indexer import build
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle, OpenIndex
 from tests.conftest import SEEDS
 from tests.reliability import filler_stories
 from tests.web_helpers import LiveServer, Reply, http_get
@@ -83,9 +83,9 @@ def big_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def big(big_index: Path) -> Iterator[OpenIndex]:
-    handle = IndexHandle(big_index)
-    yield handle.get()
+def big(big_index: Path) -> Iterator[WhooshGeneration]:
+    handle = WhooshEngine(big_index)
+    yield handle.live()
     handle.close()
 
 

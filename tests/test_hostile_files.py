@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.indexer import build
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
 from searchsvc.stories import all_stories
 
 PARAGRAPH = (
@@ -20,7 +20,7 @@ PARAGRAPH = (
 
 def build_and_open(seeds: Path, tmp_path: Path, **kwargs):
     summary = build(seeds, tmp_path / "index", **kwargs)
-    return summary, IndexHandle(tmp_path / "index").get()
+    return summary, WhooshEngine(tmp_path / "index").live()
 
 
 def texts(opened) -> str:

@@ -11,20 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import generations as gens
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.errors import IndexBusy
 from searchsvc.indexer import build, freshness
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
 from tests.reliability import filler_stories
 
 SEARCHSVC = [sys.executable, "-m", "searchsvc"]
 
 
 def total(root: Path, q: str) -> int:
-    handle = IndexHandle(root)
+    handle = WhooshEngine(root)
     try:
-        return search(handle.get(), SearchRequest(q=q)).total
+        return search(handle.live(), SearchRequest(q=q)).total
     finally:
         handle.close()
 
@@ -70,8 +70,8 @@ def test_full_rebuild_gives_the_same_ids(seeds_copy, tmp_path):
     from searchsvc.stories import all_stories
 
     def ids(root: Path) -> list[str]:
-        handle = IndexHandle(root)
-        return sorted(s["id"] for s in all_stories(handle.get()))
+        handle = WhooshEngine(root)
+        return sorted(s["id"] for s in all_stories(handle.live()))
 
     a, b = tmp_path / "a", tmp_path / "b"
     build(seeds_copy, a)
@@ -174,9 +174,9 @@ def test_fast_segment_writer_writes_whoosh_s_bytes(seeds_copy, tmp_path):
     from whoosh.writing import SegmentWriter
 
     from searchsvc.dedup import merge_duplicates
+    from searchsvc.engines.whoosh.schema import build_schema, story_document
+    from searchsvc.engines.whoosh.segments import FastSegmentWriter
     from searchsvc.extract import extract_file
-    from searchsvc.schema import build_schema, story_document
-    from searchsvc.segments import FastSegmentWriter
 
     articles = [a for p in sorted(seeds_copy.iterdir()) for a in extract_file(p, p.name)]
     stories = merge_duplicates(articles)

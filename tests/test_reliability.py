@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import generations as gens
+from searchsvc.engines.whoosh import generations as gens
 from searchsvc.indexer import build
 from tests.reliability import (
     MARKER,

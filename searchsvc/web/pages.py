@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from searchsvc.engines.base import Generation
 from searchsvc.errors import GenerationGone, QuerySyntaxError
+from searchsvc.model import SORTS, SearchRequest, SearchResult
 from searchsvc.query import OPERATORS, literal_words
-from searchsvc.search import SORTS, SearchRequest, SearchResult
-from searchsvc.searcher import OpenIndex
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -69,7 +69,7 @@ def home() -> str:
         "home.html",
         req=SearchRequest(),
         choices=core.form_choices(opened),
-        doc_count=opened.meta.get("doc_count"),
+        doc_count=opened.info.doc_count,
     )
 
 
@@ -108,15 +108,17 @@ def search() -> str:
     )
 
 
-def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationGone | None) -> dict:
+def pin_view(
+    search_request: SearchRequest, opened: Generation, gone: GenerationGone | None
+) -> dict:
     """The permalink of these results (pinned to their generation), and what a pinned view or a
     pin to a deleted generation needs to say."""
-    live = core.current_index().generation.name
+    live = core.current_index().name
     return {
-        "permalink": search_url(search_request, gen=opened.generation.name),
+        "permalink": search_url(search_request, gen=opened.name),
         "pinned": search_request.generation,
-        "is_live": opened.generation.name == live,
-        "built_at": opened.meta.get("built_at"),
+        "is_live": opened.name == live,
+        "built_at": opened.info.built_at,
         "current_url": search_url(search_request, gen=None),
         "gone": gone.generation if gone else None,
         "kept": core.settings().generations_kept,

@@ -12,8 +12,9 @@ import re
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
-from searchsvc.analysis import TOKEN_PATTERN, word_expansion
-from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS
+from searchsvc.analysis import TOKEN_PATTERN
+from searchsvc.engines.whoosh.analysis import word_expansion
+from searchsvc.engines.whoosh.schema import FIELD_BOOSTS, QUERY_FIELDS
 
 # Fields a reader can see on the page, in the order chips are shown. `title` and `body` are
 # always present in `matched` (possibly empty) so clients can rely on them.

@@ -30,6 +30,8 @@ LOCK = ".build.lock"
 PREFIX = "gen-"
 TMP_PREFIX = ".tmp-gen-"
 META = "meta.json"
+VOCAB = "vocab.json"  # surface word → document frequency, for spelling suggestions
+CLUSTERS_FILE = "clusters.json"  # the story clusters computed at index time
 
 
 @dataclass(frozen=True)

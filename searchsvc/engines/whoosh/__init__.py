@@ -1,0 +1,1 @@
+"""The Whoosh engine: the only package that imports whoosh (see engine.py)."""
