@@ -30,7 +30,7 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.core.failures import FailureGroup  # noqa: E402
 
-from searchsvc.indexer import build  # noqa: E402
+from searchsvc.indexing.pipeline import build  # noqa: E402
 from tests.test_fuzz_api import (  # noqa: E402
     CHECKS,
     GUNICORN_REQUEST_LINE_LIMIT,

@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/search_speed.py --docs 10000 [--json FILE] [--workdir DIR]
 
-Builds (a) this project's index through its real indexer (`searchsvc.indexer.build`) and (b) an
+Builds (a) this project's index through its real indexer (`searchsvc.indexing.pipeline.build`)
+and (b) an
 FTS5 table (porter tokenizer, bm25(), snippet()) from make_corpus.py's N files; then reports full
 build time and peak RSS (each build in a child process, measured with wait4's rusage), an
 incremental rebuild after rewriting 1 % of the files, size on disk, cold first-query latency (a new
@@ -45,7 +46,7 @@ SNIPPET_TOKENS = 24
 
 
 def child_build_this(seeds: str, root: str, full: str) -> dict:
-    from searchsvc.indexer import build
+    from searchsvc.indexing.pipeline import build
 
     started = time.perf_counter()
     summary = build(Path(seeds), Path(root), full=full == "full")

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from searchsvc.config import load_settings
 from searchsvc.engines import open_engine
-from searchsvc.engines.whoosh.generations import current_or_none
 from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
 from searchsvc.export import FORMATS, export_hits, render_lines
-from searchsvc.indexer import BuildSummary, build, freshness
+from searchsvc.seeds import freshness
+
+if TYPE_CHECKING:  # the indexing side is imported by `searchsvc index` only
+    from searchsvc.indexing.pipeline import BuildSummary
 from searchsvc.model import SORTS, SearchRequest
 from searchsvc.search import search
 
@@ -103,11 +106,16 @@ def index_command(
     if not settings.seeds.is_dir():
         raise click.ClickException(f"seeds folder {settings.seeds} does not exist")
     if if_stale:
-        live = current_or_none(settings.index)
+        try:
+            live = open_engine(settings).live()
+        except IndexMissing:
+            live = None
         fresh = freshness(settings.seeds, live)
         if not fresh["stale"]:
             click.echo(f"Index {live.name} is up to date with {settings.seeds}/.")
             return
+    from searchsvc.indexing.pipeline import build
+
     progress = _Progress()
     try:
         summary = build(

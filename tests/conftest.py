@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from searchsvc.engines.whoosh.engine import WhooshEngine
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

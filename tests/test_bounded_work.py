@@ -19,7 +19,7 @@ import pytest
 from searchsvc import create_app
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
 from tests.conftest import SEEDS
 from tests.reliability import filler_stories

@@ -18,13 +18,13 @@ from whoosh.collectors import TopCollector
 from whoosh.searching import TimeLimit
 
 from searchsvc import create_app
-from searchsvc.clusters import DEFAULT_SETTINGS, cluster_stories
 from searchsvc.engines.whoosh.collapsing import Collapse
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article
-from searchsvc.indexer import build
+from searchsvc.indexing.clusters import DEFAULT_SETTINGS, cluster_stories
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
 from searchsvc.web.openapi import openapi_document
 from tests.conftest import SEEDS, SHARED_DATA, require

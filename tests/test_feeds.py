@@ -12,7 +12,7 @@ import pytest
 
 from searchsvc import create_app
 from searchsvc.feeds import entry_id, render_feed
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import Hit, SearchRequest, SearchResult
 from searchsvc.web.app import SECURITY_HEADERS
 from searchsvc.web.feeds import FeedLinks

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from searchsvc.engines.whoosh.engine import WhooshEngine
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
 from searchsvc.stories import all_stories
 
@@ -136,7 +136,7 @@ def test_symlink_outside_seeds_is_refused(seeds, tmp_path):
 
 
 def test_file_that_disappears_mid_build_is_skipped(seeds, tmp_path, monkeypatch):
-    import searchsvc.indexer as indexer
+    import searchsvc.indexing.pipeline as indexer
 
     doomed = seeds / "doomed.txt"
     doomed.write_text(f"Doomed\n{PARAGRAPH}\n")

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from whoosh.collectors import TermsCollector, TopCollector
 
-from searchsvc import indexer
-from searchsvc.dedup import _fold_for_identity
 from searchsvc.engines.whoosh import execution as search_module
 from searchsvc.engines.whoosh import snippets
 from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline
@@ -21,6 +19,8 @@ from searchsvc.engines.whoosh.postings import PostingsCache, evaluate
 from searchsvc.engines.whoosh.ranking import natural_query, weighting
 from searchsvc.engines.whoosh.snippets import best_passage
 from searchsvc.extract.article import normalise_for_identity
+from searchsvc.indexing import pipeline as indexer
+from searchsvc.indexing.dedup import _fold_for_identity
 from searchsvc.model import Filters
 from searchsvc.query import parse
 from searchsvc.ranking import DEFAULT_RANKING, searchable_words
@@ -121,7 +121,7 @@ def test_incremental_build_answers_like_a_full_build(seeds_copy, tmp_path):
         opened = handle.live()
         results = [search(opened, SearchRequest(q=q).validate()) for q in [*QUERIES, "kananaskis"]]
         answers.append([(r.total, [h.id for h in r.hits], r.facets) for r in results])
-        assert indexer.built_from(opened.folder)[0]
+        assert opened.built_from()[0]
         handle.close()
     assert answers[0] == answers[1]
 

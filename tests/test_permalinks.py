@@ -14,7 +14,7 @@ from searchsvc import create_app
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import OLD_GENERATIONS_OPEN, WhooshEngine
 from searchsvc.errors import GenerationGone
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.web.openapi import openapi_document
 from tests.test_pages import Page
 

@@ -14,7 +14,7 @@ from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.schema import story_document, story_record
 from searchsvc.errors import QuerySyntaxError
 from searchsvc.extract.article import Article
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.query import literal_words
 from searchsvc.ranking import DEFAULT_RANKING, NATURAL_NOTE
 from searchsvc.search import SearchRequest, search

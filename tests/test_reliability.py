@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from searchsvc.engines.whoosh import generations as gens
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from tests.reliability import (
     MARKER,
     add_marker_stories,

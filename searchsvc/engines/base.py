@@ -112,6 +112,12 @@ class Generation(ABC):
     def collected_days(self) -> dict[date, int]:
         """Stories collected per (exact) day over the whole generation, for the timeline."""
 
+    def built_from(self) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+        """The seed files this generation was built from, name → (size, mtime_ns), and the
+        ones it skipped; /api/health compares them with the seeds folder. An engine that does
+        not record them answers ({}, frozenset()): every seed file then counts as changed."""
+        return {}, frozenset()
+
     def check(self, full: bool = False) -> list[str]:
         """Problems found with this generation's storage (empty: healthy). Cheap unless full."""
         return []

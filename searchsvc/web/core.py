@@ -23,12 +23,12 @@ from searchsvc.config import Settings
 from searchsvc.engines.base import Engine, Generation
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
 from searchsvc.export import export_hits, render_lines
-from searchsvc.indexer import freshness
 from searchsvc.model import SearchRequest, SearchResult
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
 from searchsvc.permalinks import parse_generation
 from searchsvc.query import literal_words
 from searchsvc.search import search
+from searchsvc.seeds import freshness
 from searchsvc.stories import get_story, story_record
 from searchsvc.timeline import INTERVALS, build_timeline, collected_days, describe
 
@@ -327,7 +327,7 @@ def cached_freshness(seeds: Path, generation: Generation) -> dict:
     cached = _freshness_cache.get(key)
     if cached is not None and cached[1] == mtime and started < cached[0]:
         return cached[2]
-    fresh = freshness(seeds, getattr(generation, "folder", None))  # TODO(seam step 6)
+    fresh = freshness(seeds, generation)
     done = time.monotonic()
     changed, removed = fresh["changed"], fresh["removed"]
     answer = {

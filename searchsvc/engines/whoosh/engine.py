@@ -108,6 +108,9 @@ class WhooshGeneration(Generation):
 
         return self.caches.once(f"labels:{field_name}", every_label)
 
+    def built_from(self) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+        return gens.built_from(self.folder)
+
     def vocabulary(self) -> dict[str, int]:
         return self.caches.vocabulary
 

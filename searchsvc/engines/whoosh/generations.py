@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from searchsvc.errors import IndexBusy, IndexMissing
@@ -32,6 +33,12 @@ TMP_PREFIX = ".tmp-gen-"
 META = "meta.json"
 VOCAB = "vocab.json"  # surface word → document frequency, for spelling suggestions
 CLUSTERS_FILE = "clusters.json"  # the story clusters computed at index time
+CACHE = "extract-cache.json"  # seed file → its stamp and extracted articles (indexing reuses it)
+# Per article, what dedup and clustering derive from it, for the next build to reuse.
+DERIVED = "derived.pickle"
+# The seed files' stamps alone: /api/health compares them with the seeds folder on every call,
+# and the extract cache they also sit in is hundreds of MB at 100k files.
+STAMPS = "seed-stamps.json"
 
 
 @dataclass(frozen=True)
@@ -168,3 +175,34 @@ def build_lock(root: Path, wait_s: float = 0.0) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+def load_cache(generation: Generation | None) -> dict[str, dict]:
+    if generation is None:
+        return {}
+    try:
+        return json.loads((generation.path / CACHE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def built_from(generation: Generation) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    """The (size, mtime) stamp of every seed file `generation` was built from, and the files it
+    skipped. Read once per generation and process: a generation never changes once written."""
+    path = generation.path
+    return _read_built_from(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _read_built_from(
+    path: str, _mtime_ns: int
+) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    folder = Path(path)
+    try:
+        data = json.loads((folder / STAMPS).read_text("utf-8"))
+        stamps, skipped = data["stamps"], data["skipped"]
+    except (OSError, ValueError, KeyError):  # built before the stamps file existed
+        generation = Generation(folder.parent, folder.name)
+        stamps = {name: e["stamp"] for name, e in load_cache(generation).items()}
+        skipped = [s["file"] for s in generation.meta().get("skipped", [])]
+    return {name: tuple(stamp) for name, stamp in stamps.items()}, frozenset(skipped)

@@ -39,9 +39,9 @@ from datetime import date, datetime
 from itertools import combinations
 from pathlib import Path
 
-from searchsvc.dedup import comparable_text
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract.article import Article
+from searchsvc.indexing.dedup import comparable_text
 
 FORMAT_VERSION = 1
 _WORD = re.compile(r"\w+")
