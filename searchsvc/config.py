@@ -29,6 +29,9 @@ class Settings:
     opensearch_replicas: int = 1
 
 
+DEFAULTS = Settings()  # the defaults alone, for signatures that default to them
+
+
 def _coerce(value: str, kind: type) -> object:
     if kind is Path or kind == "Path":
         return Path(value)

@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from dataclasses import replace
 
+from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import Generation
 from searchsvc.model import (  # noqa: F401 - FACETS, SORTS, Hit re-exported for callers
     FACETS,
@@ -65,8 +66,8 @@ def search(
     generation: Generation,
     request: SearchRequest,
     *,
-    max_expansion: int = 256,
-    time_limit_s: float | None = 2.0,
+    max_expansion: int = DEFAULTS.max_expansion,
+    time_limit_s: float | None = DEFAULTS.search_time_limit_s,
     ranking: RankingSettings = DEFAULT_RANKING,
 ) -> SearchResult:
     """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import time
-import unicodedata
 import zlib
 from array import array
 from collections import Counter, defaultdict
@@ -39,6 +38,7 @@ from datetime import date, datetime
 from itertools import combinations
 from pathlib import Path
 
+from searchsvc.analysis import strip_accents
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract.article import Article
 from searchsvc.indexing.dedup import comparable_text
@@ -134,11 +134,7 @@ def _signature(
 
 
 def _words(text: str) -> list[str]:
-    folded = text.lower()
-    if not folded.isascii():
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _WORD.findall(folded)
+    return _WORD.findall(strip_accents(text.lower()))
 
 
 def _day(published: datetime | date | None) -> int | None:

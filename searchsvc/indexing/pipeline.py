@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from searchsvc.analysis import surface_word_set
-from searchsvc.config import Settings
+from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import GenerationInfo, Progress
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import WhooshEngine
@@ -38,7 +38,6 @@ CACHE, VOCAB, DERIVED, STAMPS = gens.CACHE, gens.VOCAB, gens.DERIVED, gens.STAMP
 log = logging.getLogger("searchsvc")
 # Below this many files (or stories to write) one process does it all.
 PARALLEL_THRESHOLD = 5_000
-DEFAULTS = Settings()
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from searchsvc.errors import IndexBusy, IndexMissing
 
+log = logging.getLogger("searchsvc")
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 PREFIX = "gen-"
@@ -137,16 +139,25 @@ def remove_stale(root: Path, keep: int) -> list[str]:
     """
     removed = []
     for path in root.glob(f"{TMP_PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
+        _remove_tree(path)
         removed.append(path.name)
     for path in root.glob(f".{POINTER}.*"):
         path.unlink(missing_ok=True)
     live = current_or_none(root)
     old = [g for g in generations(root) if live is None or g.name != live.name]
     for g in old[: max(0, len(old) - (keep - 1))]:
-        shutil.rmtree(g.path, ignore_errors=True)
+        _remove_tree(g.path)
         removed.append(g.name)
     return removed
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a folder; what cannot be deleted is logged (it keeps its disk space) and left."""
+
+    def report(_function: object, failed: str, exc_info: tuple) -> None:
+        log.warning("could not delete %s (%s); it stays on disk until removed", failed, exc_info[1])
+
+    shutil.rmtree(path, onerror=report)
 
 
 @contextmanager
