@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from searchsvc.engines.whoosh import generations as gens  # noqa: E402
-from tests.reliability import (  # noqa: E402
+from tests.support.reliability import (  # noqa: E402
     MARKER,
     add_marker_stories,
     filler_stories,
@@ -35,7 +35,7 @@ from tests.reliability import (  # noqa: E402
     rebuilds_under_load,
     run_index,
 )
-from tests.web_helpers import LiveServer, http_get  # noqa: E402
+from tests.support.web import LiveServer, http_get  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 MIN_REQUESTS = 5_000

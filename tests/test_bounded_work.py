@@ -21,11 +21,9 @@ from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
 from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
-from tests.conftest import SEEDS
-from tests.reliability import filler_stories
-from tests.web_helpers import LiveServer, Reply, http_get
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support import SEEDS
+from tests.support.reliability import filler_stories
+from tests.support.web import LiveServer, Reply, http_get
 
 PROBLEM = "application/problem+json"
 MAX_EXPANSION = 20
@@ -260,6 +258,7 @@ def test_head_gets_the_headers_and_no_body(live_server):
     assert_hardened(reply)
 
 
+@pytest.mark.live
 def test_an_index_damaged_under_a_running_server_never_shows_a_traceback(
     seed_index: Path, tmp_path: Path
 ):

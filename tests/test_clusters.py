@@ -27,14 +27,11 @@ from searchsvc.indexing.clusters import DEFAULT_SETTINGS, cluster_stories
 from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
 from searchsvc.web.openapi import openapi_document
-from tests.conftest import SEEDS, SHARED_DATA, require
-from tests.test_pages import Page
-from tests.web_helpers import LiveServer
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support import G7_ID, SEEDS, SHARED_DATA, require
+from tests.support.pages import Page
+from tests.support.web import LiveServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clusters"
-G7_ID = "5354a1b359afebe6"  # Yomiuri's story of the first Ishiba-Lee meeting (seeds/003_…)
 JAPAN_TODAY_G7 = "9adc4947d6f3ed12"  # tests/fixtures/clusters: a Kyodo rewrite of the same
 ASAHI_G7 = "cf32a1cc0cddea2e"  # and the Asahi's version
 

@@ -13,8 +13,8 @@ from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.indexing.pipeline import build
 from searchsvc.model import SearchRequest
 from searchsvc.search import search
-from tests.conftest import SEEDS
-from tests.reliability import filler_stories
+from tests.support import SEEDS
+from tests.support.reliability import filler_stories
 
 THREADS = 8
 REQUESTS = [

@@ -12,11 +12,7 @@ from searchsvc import create_app
 from searchsvc.cli import main
 from searchsvc.export import COLUMNS
 from searchsvc.web.openapi import openapi_document
-from tests.conftest import SEEDS
-
-pytest_plugins = ["tests.conftest_web"]
-
-G7_ID = "5354a1b359afebe6"
+from tests.support import G7_ID, SEEDS
 
 
 def test_csv_lists_every_hit_not_one_page_in_result_order(client):

@@ -17,7 +17,7 @@ from searchsvc.errors import IndexBusy
 from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
 from searchsvc.seeds import freshness
-from tests.reliability import filler_stories
+from tests.support.reliability import filler_stories
 
 SEARCHSVC = [sys.executable, "-m", "searchsvc"]
 
@@ -127,6 +127,7 @@ def test_second_concurrent_build_is_refused(seeds_copy, tmp_path):
     assert build(seeds_copy, root).stories == 7  # the lock died with its holder
 
 
+@pytest.mark.slow
 def test_killed_rebuild_leaves_the_old_index_answering(seeds_copy, tmp_path):
     root = tmp_path / "index"
     build(seeds_copy, root)

@@ -25,7 +25,7 @@ from searchsvc.model import Filters
 from searchsvc.query import parse
 from searchsvc.ranking import DEFAULT_RANKING, searchable_words
 from searchsvc.search import SearchRequest, search
-from tests.reliability import filler_stories
+from tests.support.reliability import filler_stories
 
 WEIGHTING = weighting(DEFAULT_RANKING)
 

@@ -16,9 +16,7 @@ from searchsvc.engines.whoosh.engine import OLD_GENERATIONS_OPEN, WhooshEngine
 from searchsvc.errors import GenerationGone
 from searchsvc.indexing.pipeline import build
 from searchsvc.web.openapi import openapi_document
-from tests.test_pages import Page
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support.pages import Page
 
 NEW_STORY = (
     "Ishiba visits Seoul for talks\n2025-06-20\n\n"

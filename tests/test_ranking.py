@@ -18,7 +18,7 @@ from searchsvc.indexing.pipeline import build
 from searchsvc.query import literal_words
 from searchsvc.ranking import DEFAULT_RANKING, NATURAL_NOTE
 from searchsvc.search import SearchRequest, search
-from tests.conftest import require
+from tests.support import require
 
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared/data/ir/scifact"
 SLICE_DOCS = 1_000

@@ -30,7 +30,7 @@ from searchsvc.model import SearchRequest
 from searchsvc.query import parse
 from searchsvc.ranking import DEFAULT_RANKING, searchable_words
 from searchsvc.search import search
-from tests.conftest import SHARED_DATA, require
+from tests.support import SHARED_DATA, require
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from searchsvc.engines.whoosh import generations as gens
-from tests.web_helpers import ROOT, http_get
+from tests.support.web import ROOT, http_get
 
 MARKER = "loadmarker"
 
