@@ -171,13 +171,7 @@ def _scores(
     cache: PostingsCache, q: wq.Query, weighting: WeightingModel, deadline: float | None
 ) -> Scores:
     if isinstance(q, wq.Term):
-        if deadline is not None and time.monotonic() > deadline:
-            raise Unsupported("deadline passed")
-        if not isinstance(q.text, str) or q.fieldname not in cache.searcher.schema:
-            raise Unsupported("term")
-        if not cache.searcher.schema[q.fieldname].scorable:
-            raise Unsupported("unscored field")
-        return cache.term(q.fieldname, q.text, weighting, q.boost)
+        return _term_scores(cache, q, weighting, deadline)
     if q is wq.NullQuery:
         return {}
     if type(q) is wq.Or and q.boost == 1.0 and not q.minmatch and q.scale is None:
@@ -195,6 +189,18 @@ def _scores(
         negative = _scores(cache, q.b, weighting, deadline)
         return {d: s for d, s in positive.items() if d not in negative}
     raise Unsupported(type(q).__name__)
+
+
+def _term_scores(
+    cache: PostingsCache, q: wq.Term, weighting: WeightingModel, deadline: float | None
+) -> Scores:
+    if deadline is not None and time.monotonic() > deadline:
+        raise Unsupported("deadline passed")
+    if not isinstance(q.text, str) or q.fieldname not in cache.searcher.schema:
+        raise Unsupported("term")
+    if not cache.searcher.schema[q.fieldname].scorable:
+        raise Unsupported("unscored field")
+    return cache.term(q.fieldname, q.text, weighting, q.boost)
 
 
 def _head_first(q: HeadFirst, child: Scores, feedback: Scores) -> Scores:
