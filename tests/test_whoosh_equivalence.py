@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.searching import Results
 from whoosh.writing import SegmentWriter
 
 from searchsvc.engines.whoosh import snippets
 from searchsvc.engines.whoosh.compiling import QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
-from searchsvc.engines.whoosh.postings import PostingsCache, evaluate
+from searchsvc.engines.whoosh.execution import CachedTerms, attach_matched_terms
+from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, top
 from searchsvc.engines.whoosh.ranking import natural_query, weighting
 from searchsvc.engines.whoosh.schema import build_schema, story_document
 from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
@@ -112,6 +114,27 @@ def test_cached_postings_score_every_match_as_whoosh_does(realistic, text):
     assert result.total == len(whooshs)
     assert [h.id for h in result.hits] == [stored(d)["id"] for d, _ in best]
     assert [h.score for h in result.hits] == [round(s, 4) for _, s in best]
+
+
+@pytest.mark.parametrize("text", [*KEYWORD_QUERIES, SENTENCE])
+def test_matched_terms_read_from_cached_postings_equal_the_matcher_walk(realistic, text):
+    """attach_matched_terms' two ways of finding a hit's terms give the same answer."""
+    words = searchable_words(text)
+    plan_mode = "natural" if len(words) >= DEFAULT_RANKING.natural_min_words else "all"
+    model = weighting(DEFAULT_RANKING, plan_mode)
+    searcher = realistic.scoring(model)
+    if plan_mode == "natural":
+        q = natural_query(words, DEFAULT_RANKING, searcher, depth=100)
+    else:
+        q = QueryCompiler(searcher.reader(), 256).compile(parse(text))
+    scores = evaluate(realistic.caches.postings, q, model)
+    results = Results(searcher, q, top(scores, 30))
+    docnums = [results.docnum(n) for n in range(results.scored_length())]
+    attach_matched_terms(results, docnums, CachedTerms(realistic.caches.postings, q, model))
+    cached = {docnum: sorted(terms) for docnum, terms in results.docterms.items()}
+    attach_matched_terms(results, docnums)
+    assert {docnum: sorted(terms) for docnum, terms in results.docterms.items()} == cached
+    assert sum(len(terms) for terms in cached.values()) >= len(docnums)
 
 
 def test_natural_language_with_feedback_scores_as_whoosh_does(realistic):
