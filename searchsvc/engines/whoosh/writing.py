@@ -33,7 +33,7 @@ def same_schema(generation: gens.Generation) -> bool:
         ix.close()
 
 
-def write_generation(
+def write_generation(  # noqa: PLR0913 - the parts of one write
     target: Path,
     previous: gens.Generation | None,
     stories: list[Article],
@@ -47,45 +47,64 @@ def write_generation(
     Whoosh segment files are never modified after they are written, so the previous generation's
     files can be hard-linked into the new folder and only the difference written on top.
     """
-    old = previous.meta().get("fingerprints", {}) if previous else {}
-    if previous and old and same_schema(previous):
-        shutil.copytree(
-            previous.path,
-            target,
-            copy_function=os.link,
-            ignore=shutil.ignore_patterns("*LOCK*", *SIDE_FILES),
-        )
-        ix = whoosh_index.open_dir(str(target))
-        to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
-        to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
-    else:
-        target.mkdir(parents=True)
-        ix = whoosh_index.create_in(str(target), build_schema())
-        to_delete, to_add = [], stories
+    ix, to_delete, to_add = _start_from(target, previous, stories, fingerprints)
     procs = 2 if len(to_add) >= parallel_threshold and (os.cpu_count() or 1) > 1 else 1
     writer = FastSegmentWriter(ix)
     try:
-        if to_delete:  # one searcher for all: Whoosh opens every segment anew per delete
-            with writer.searcher() as searcher:
-                for story_id in to_delete:
-                    writer.delete_by_term("id", story_id, searcher=searcher)
+        _delete(writer, to_delete)
         if procs > 1:
             segments = write_segments(ix, to_add, story_document, procs)
             if progress:
                 progress("index", len(to_add), len(to_add))
             commit_with(writer, segments)
         else:
-            for done, story in enumerate(to_add, 1):
-                writer.add_document(**story_document(story))
-                if progress and (done % 200 == 0 or done == len(to_add)):
-                    progress("index", done, len(to_add))
-            writer.commit()
+            _add_one_by_one(writer, to_add, progress)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
         raise
     ix.close()
     return len(to_add), len(to_delete)
+
+
+def _start_from(
+    target: Path,
+    previous: gens.Generation | None,
+    stories: list[Article],
+    fingerprints: dict[str, str],
+) -> tuple[whoosh_index.Index, list[str], list[Article]]:
+    """The new index (the previous one's segments hard-linked, when usable), the ids to
+    delete from it and the stories to add."""
+    old = previous.meta().get("fingerprints", {}) if previous else {}
+    if not (previous and old and same_schema(previous)):
+        target.mkdir(parents=True)
+        return whoosh_index.create_in(str(target), build_schema()), [], stories
+    shutil.copytree(
+        previous.path,
+        target,
+        copy_function=os.link,
+        ignore=shutil.ignore_patterns("*LOCK*", *SIDE_FILES),
+    )
+    to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
+    to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
+    return whoosh_index.open_dir(str(target)), to_delete, to_add
+
+
+def _delete(writer: FastSegmentWriter, story_ids: list[str]) -> None:
+    if story_ids:  # one searcher for all: Whoosh opens every segment anew per delete
+        with writer.searcher() as searcher:
+            for story_id in story_ids:
+                writer.delete_by_term("id", story_id, searcher=searcher)
+
+
+def _add_one_by_one(
+    writer: FastSegmentWriter, stories: list[Article], progress: Progress | None
+) -> None:
+    for done, story in enumerate(stories, 1):
+        writer.add_document(**story_document(story))
+        if progress and (done % 200 == 0 or done == len(stories)):
+            progress("index", done, len(stories))
+    writer.commit()
 
 
 def stored_stories(folder: gens.Generation, story_ids: list[str]) -> list[Article]:
