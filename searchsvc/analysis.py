@@ -124,3 +124,19 @@ def surface_word_set(text: str) -> set[str]:
 @lru_cache(maxsize=200_000)
 def _surface_parts(token: str) -> tuple[str, ...]:
     return tuple(p for p in HYPHENS.split(fold(token)) if p and not p.isdigit())
+
+
+# Generations built before the engine seam pickled their analyzers (inside the Whoosh schema) as
+# searchsvc.analysis.<class>; Whoosh unpickles them by that name when it opens such a generation.
+# They are served from the Whoosh engine on that demand only, so this module imports no Whoosh.
+_PICKLED_BEFORE_THE_SEAM = frozenset(
+    ["EnglishAnalyzer", "FoldFilter", "HyphenFilter", "CJKBigramFilter", "CachedStemFilter"]
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _PICKLED_BEFORE_THE_SEAM:
+        from searchsvc.engines.whoosh import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

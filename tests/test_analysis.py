@@ -36,3 +36,22 @@ def test_every_seed_story_analyzes_the_same_both_ways():
 def test_accents_and_apostrophes_fold_once():
     assert strip_accents("Café Ærø") == "Cafe Ærø"  # Æ and ø are letters, not accented ones
     assert fold("O’Brien's") == "obrien"
+
+
+def test_generations_built_before_the_engine_seam_still_open():
+    """Their pickled schema names the analyzers searchsvc.analysis.<class>: still found there,
+    while importing searchsvc.analysis alone loads no Whoosh."""
+    import pickle
+    import subprocess
+    import sys
+
+    from searchsvc.engines.whoosh import analysis as whoosh_analysis
+
+    for name in ("EnglishAnalyzer", "FoldFilter", "HyphenFilter"):
+        legacy = pickle.dumps(getattr(whoosh_analysis, name), protocol=0).replace(
+            b"searchsvc.engines.whoosh.analysis", b"searchsvc.analysis"
+        )
+        assert pickle.loads(legacy) is getattr(whoosh_analysis, name)
+    code = "import sys, searchsvc.analysis; print(any(m.startswith('whoosh') for m in sys.modules))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
