@@ -205,13 +205,25 @@ def _derived_version() -> dict[str, object]:
     return {"format": 2, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
 
 
+class _DerivedUnpickler(pickle.Unpickler):
+    """Reads derived data saved before dedup and clusters moved into searchsvc.indexing."""
+
+    MOVED = {
+        "searchsvc.dedup": "searchsvc.indexing.dedup",
+        "searchsvc.clusters": "searchsvc.indexing.clusters",
+    }
+
+    def find_class(self, module: str, name: str) -> object:
+        return super().find_class(self.MOVED.get(module, module), name)
+
+
 def load_derived(generation: gens.Generation | None) -> dict[str, list]:
     """Per seed file, its articles' (shingle key, cluster signature) from `generation`."""
     if generation is None:
         return {}
     try:
         with open(generation.path / DERIVED, "rb") as fh:
-            data = pickle.load(fh)
+            data = _DerivedUnpickler(fh).load()
         return data["files"] if data["version"] == _derived_version() else {}
     except FileNotFoundError:
         return {}  # built before derived data existed: derive everything afresh
