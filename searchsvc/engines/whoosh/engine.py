@@ -98,15 +98,7 @@ class WhooshGeneration(Generation):
         return related[:limit]
 
     def labels(self, field_name: str) -> list[str]:
-        def every_label() -> list[str]:
-            reader = self.searcher.reader()
-            return sorted(
-                value.decode("utf-8") if isinstance(value, bytes) else value
-                for value in reader.field_terms(field_name)
-                if value
-            )
-
-        return self.caches.once(f"labels:{field_name}", every_label)
+        return self.caches.label_values(field_name)
 
     def built_from(self) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
         return gens.built_from(self.folder)
@@ -128,7 +120,7 @@ class WhooshGeneration(Generation):
                 if not item["value"].startswith(APPROXIMATE_MARK)
             }
 
-        return self.caches.once("collected_days", count)
+        return self.caches.collected_days(count)
 
     def close(self) -> None:
         self.caches.close()

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import date
 
 from whoosh import index as whoosh_index
 from whoosh.scoring import WeightingModel
@@ -23,7 +23,6 @@ from searchsvc.engines.whoosh.postings import PostingsCache, weighting_key
 from searchsvc.errors import IndexMissing
 
 log = logging.getLogger("searchsvc")
-T = TypeVar("T")
 
 
 def open_searcher(folder: gens.Generation) -> Searcher:
@@ -53,7 +52,8 @@ class GenerationCaches:
         self._clusters: StoryClusters | None = None
         self._vocabulary: dict[str, int] | None = None
         self._scoring: dict[tuple, Searcher] = {}
-        self._once: dict[str, object] = {}
+        self._label_values: dict[str, list[str]] = {}
+        self._collected_days: dict[date, int] | None = None
 
     @property
     def postings(self) -> PostingsCache:
@@ -140,15 +140,27 @@ class GenerationCaches:
                 self._vocabulary = vocabulary
         return self._vocabulary
 
-    def once(self, name: str, build: Callable[[], T]) -> T:
-        """A small derived answer (form labels, collected days) computed on first use."""
-        found = self._once.get(name)
-        if found is None:
+    def label_values(self, name: str) -> list[str]:
+        """Every distinct value of a label field, sorted (the form's choices)."""
+        values = self._label_values.get(name)
+        if values is None:
+            reader = self.searcher.reader()
+            values = sorted(
+                value.decode("utf-8") if isinstance(value, bytes) else value
+                for value in reader.field_terms(name)
+                if value
+            )
             with self._lock:
-                found = self._once.get(name)
-                if found is None:
-                    found = self._once[name] = build()
-        return found  # type: ignore[return-value]
+                self._label_values[name] = values
+        return values
+
+    def collected_days(self, count: Callable[[], dict[date, int]]) -> dict[date, int]:
+        """Stories per exact day over the generation, counted once with `count`."""
+        if self._collected_days is None:
+            counted = count()
+            with self._lock:
+                self._collected_days = counted
+        return self._collected_days
 
     def close(self) -> None:
         for searcher in self._scoring.values():
