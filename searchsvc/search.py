@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+import weakref
 from dataclasses import replace
 
 from searchsvc.config import DEFAULTS
@@ -38,24 +38,27 @@ WIDENED_NOTE = "No story contains all of these words; showing stories with any o
 
 
 class SpellerCache:
-    """One Speller per generation (built from its vocabulary), for the few most recent ones."""
+    """One Speller per generation (built from its vocabulary), for the few most recent ones.
+
+    Held weakly: a generation its engine let go (pruned, replaced) takes its speller with it,
+    and never stays open for the speller's sake.
+    """
 
     def __init__(self, size: int = 4) -> None:
         self.size = size
-        self._spellers: OrderedDict[Generation, Speller] = OrderedDict()
+        self._spellers: weakref.WeakKeyDictionary[Generation, Speller] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def speller(self, generation: Generation) -> Speller:
         with self._lock:
             found = self._spellers.get(generation)
-            if found is not None:
-                self._spellers.move_to_end(generation)
-                return found
+        if found is not None:
+            return found
         made = Speller(generation.vocabulary())
         with self._lock:
             self._spellers[generation] = made
             while len(self._spellers) > self.size:
-                self._spellers.popitem(last=False)
+                self._spellers.pop(next(iter(self._spellers.keys())))
         return made
 
 
