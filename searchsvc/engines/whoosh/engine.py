@@ -69,7 +69,7 @@ class WhooshGeneration(Generation):
         return self.caches.scoring(model)  # type: ignore[arg-type]
 
     def run(self, plan: SearchPlan) -> Matches:
-        return run_plan(self, plan)
+        return run_plan(self.caches, plan)
 
     def story(self, story_id: str) -> Article:
         fields = self.searcher.document(id=story_id)

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
-from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -29,13 +28,11 @@ from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler, Unscor
 from searchsvc.engines.whoosh.explain import matched_words, score_parts
 from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, keep_only, top
 from searchsvc.engines.whoosh.ranking import HeadFirst, natural_query, weighting
+from searchsvc.engines.whoosh.reading import GenerationCaches
 from searchsvc.engines.whoosh.schema import story_from_stored
 from searchsvc.engines.whoosh.snippets import snippet
 from searchsvc.model import FACETS, Hit, Matches, SearchPlan
 from searchsvc.ranking import DEFAULT_RANKING
-
-if TYPE_CHECKING:  # only for annotations: engine.py imports this module
-    from searchsvc.engines.whoosh.engine import WhooshGeneration
 
 # The time limit is checked after every this many matches of the unscored pass.
 DEADLINE_CHECK_EVERY = 256
@@ -43,11 +40,11 @@ DEADLINE_CHECK_EVERY = 256
 MIN_RANKING_S = 0.05
 
 
-def run_plan(generation: WhooshGeneration, plan: SearchPlan) -> Matches:
+def run_plan(caches: GenerationCaches, plan: SearchPlan) -> Matches:
     """Execute one plan (see engines/base.py for the contract)."""
     settings = plan.ranking or DEFAULT_RANKING
     model = weighting(settings, plan.mode)
-    searcher = generation.scoring(model)
+    searcher = caches.scoring(model)
     compiler = QueryCompiler(searcher.reader(), plan.max_expansion, plan.deadline)
     if plan.mode == "browse" or plan.tree is None:
         main: wq.Query | None = wq.Every()
@@ -58,13 +55,13 @@ def run_plan(generation: WhooshGeneration, plan: SearchPlan) -> Matches:
         main = compiler.compile(plan.tree, any_word=plan.mode == "any")
     if main is None and plan.mode == "any":
         return Matches(0, [], facet_counts({}), warnings=compiler.warnings, searched=False)
-    matches = run(generation, searcher, main or wq.NullQuery, plan, model)
+    matches = run(caches, searcher, main or wq.NullQuery, plan, model)
     matches.warnings = compiler.warnings
     return matches
 
 
 def run(
-    generation: WhooshGeneration,
+    caches: GenerationCaches,
     searcher: Searcher,
     main: wq.Query,
     plan: SearchPlan,
@@ -80,28 +77,28 @@ def run(
         scoreless = Unscored(filt)
         q = scoreless if isinstance(q, wq.Every) else wq.And([q, scoreless])
     deadline = plan.deadline
-    fast = None if plan.collapse else fast_outcome(generation, searcher, main, q, plan, model, rule)
+    fast = None if plan.collapse else fast_outcome(caches, searcher, main, q, plan, model, rule)
     if fast is not None:
         return fast
     if not plan.collapse and has_phrase(main):
         # A phrase is checked position by position; one scored pass over its matches costs
         # half of counting them and then ranking them in a second pass.
         scores, complete = scored_matches(searcher, q, deadline)
-        return outcome_of(generation, searcher, q, plan, scores, timed_out=not complete)
+        return outcome_of(caches, searcher, q, plan, scores, timed_out=not complete)
     # The exact total and the facets come from one unscored pass over every match; only the
     # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
     matched, complete = matched_docnums(searcher, q, deadline)
     timed_out = not complete
-    collapse = Collapse(generation.clusters) if plan.collapse else None
+    collapse = Collapse(caches.clusters) if plan.collapse else None
     if plan.sort == "relevance":
         results, stopped = ranked(searcher, q, plan.offset + plan.limit, deadline, collapse)
         timed_out = timed_out or stopped
     else:
-        results = sorted_by_date(generation, searcher, q, matched, plan, collapse)
+        results = sorted_by_date(caches, searcher, q, matched, plan, collapse)
     docnums = shown(plan, results)
     attach_matched_terms(results, docnums)
     hits = make_hits(results, plan)
-    facets = facet_counts(count_facets(generation, matched))
+    facets = facet_counts(count_facets(caches, matched))
     if collapse is None:
         return Matches(len(matched), hits, facets, timed_out)
     clusters, every = collapse.count(matched)
@@ -148,7 +145,7 @@ def make_hits(results: Results, plan: SearchPlan) -> list[Hit]:
 
 
 def fast_outcome(  # noqa: PLR0913 - the parts of one search
-    generation: WhooshGeneration,
+    caches: GenerationCaches,
     searcher: Searcher,
     main: wq.Query,
     q: wq.Query,
@@ -161,19 +158,19 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
     `main` is the query without the plan's filters, which are applied here as the rule's test
     on the generation's columns; `q` (with them) is kept on the results for highlighting.
     """
-    cache = generation.caches.postings
+    cache = caches.postings
     scores = evaluate(cache, main, model, plan.deadline)
     if scores is None:
         return None
-    allowed = rule.test(generation.caches.labels_column, generation.caches.days)
+    allowed = rule.test(caches.labels_column, caches.days)
     if allowed is not None:
         scores = keep_only(scores, allowed)
 
-    return outcome_of(generation, searcher, q, plan, scores, CachedTerms(cache, main, model))
+    return outcome_of(caches, searcher, q, plan, scores, CachedTerms(cache, main, model))
 
 
 def outcome_of(  # noqa: PLR0913 - the parts of one search
-    generation: WhooshGeneration,
+    caches: GenerationCaches,
     searcher: Searcher,
     q: wq.Query,
     plan: SearchPlan,
@@ -186,30 +183,30 @@ def outcome_of(  # noqa: PLR0913 - the parts of one search
     if plan.sort == "relevance":
         results = Results(searcher, q, top(scores, limit))
     else:
-        results = sorted_by_date(generation, searcher, q, list(scores), plan)
+        results = sorted_by_date(caches, searcher, q, list(scores), plan)
     attach_matched_terms(results, shown(plan, results), cached)
     hits = make_hits(results, plan)
-    facets = facet_counts(count_facets(generation, list(scores)))
+    facets = facet_counts(count_facets(caches, list(scores)))
     return Matches(len(scores), hits, facets, timed_out)
 
 
-def count_facets(generation: WhooshGeneration, docnums: list[int]) -> dict[str, Counter]:
+def count_facets(caches: GenerationCaches, docnums: list[int]) -> dict[str, Counter]:
     """Each facet's values counted over the matches (global document numbers)."""
     groups: dict[str, Counter] = {}
     for name in FACETS:
-        if name not in generation.searcher.schema:
+        if name not in caches.searcher.schema:
             continue  # a generation built before this facet field existed
         if not docnums:
             groups[name] = Counter()
             continue
-        values = generation.caches.labels_column(name)
+        values = caches.labels_column(name)
         picked = itemgetter(*docnums)(values)
         groups[name] = Counter(picked if len(docnums) > 1 else (picked,))
     return groups
 
 
 def sorted_by_date(  # noqa: PLR0913 - the parts of one search
-    generation: WhooshGeneration,
+    caches: GenerationCaches,
     searcher: Searcher,
     q: wq.Query,
     matched: list[int],
@@ -220,7 +217,7 @@ def sorted_by_date(  # noqa: PLR0913 - the parts of one search
     sorting collector orders and scores them (with `collapse`, only each cluster's first)."""
     limit = plan.offset + plan.limit
     newest = plan.sort == "newest"
-    keys = generation.caches.sort_column("newest" if newest else "oldest")
+    keys = caches.sort_column("newest" if newest else "oldest")
     if collapse is None:
         return Results(searcher, q, first_by_key(keys, matched, limit, newest))
     keyed = collapse.best_per_cluster(((keys[d], d) for d in matched), highest=newest)
