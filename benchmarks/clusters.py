@@ -31,7 +31,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from searchsvc.clusters import (
+from searchsvc.extract import extract_file
+from searchsvc.extract.article import Article
+from searchsvc.indexing.clusters import (
     DEFAULT_SETTINGS,
     ClusterSettings,
     average_link,
@@ -39,8 +41,6 @@ from searchsvc.clusters import (
     signatures_of,
     similar_pairs,
 )
-from searchsvc.extract import extract_file
-from searchsvc.extract.article import Article
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

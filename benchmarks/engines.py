@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/engines.py --docs 10000 --opensearch-url http://127.0.0.1:9200
         [--shards 3 --replicas 1] [--workdir DIR] [--threads 4] [--http]
 
-make_corpus.py's N files (corpus.ensure_corpus) are built into a Whoosh index by the real indexer
-(`searchsvc.indexer.build`: extraction, dedup, clusters); the stories and clusters that build
+make_corpus.py's N files (corpus.ensure_corpus) are built into a Whoosh index by the real
+indexer (`searchsvc.indexing.pipeline.build`: extraction, dedup, clusters); the stories and clusters that build
 produced are read back and written into OpenSearch with the engine's writer (no pipeline writes
 to an Engine on main yet), so both engines hold exactly the same stories. Then the
 search_speed.py query mix runs on both, each query as search() asks it (mode, widening to any
@@ -60,7 +60,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 def build_whoosh(corpus: Path, root: Path) -> float:
     import shutil
 
-    from searchsvc.indexer import build
+    from searchsvc.indexing.pipeline import build
 
     shutil.rmtree(root, ignore_errors=True)
     started = time.perf_counter()
@@ -68,15 +68,15 @@ def build_whoosh(corpus: Path, root: Path) -> float:
     return time.perf_counter() - started
 
 
-def whoosh_stories(opened) -> tuple[list, list]:
+def whoosh_stories(generation) -> tuple[list, list]:
     """The Whoosh build's stories in document order, and its clusters."""
-    from searchsvc.model import Cluster
-    from searchsvc.schema import story_from_stored
-
-    stories = [story_from_stored(fields) for fields in opened.searcher.all_stored_fields()]
-    path = opened.generation.path / "clusters.json"
-    groups = json.loads(path.read_text("utf-8"))["clusters"] if path.exists() else []
-    return stories, [Cluster(group[0]["id"], tuple(group)) for group in groups]
+    stories = list(generation.stories())
+    clusters = {}
+    for story in stories:
+        cluster = generation.cluster_of(story.id)
+        if cluster is not None:
+            clusters.setdefault(cluster.id, cluster)
+    return stories, list(clusters.values())
 
 
 def open_opensearch(url: str, prefix: str, shards: int, replicas: int, local: Path):
@@ -210,8 +210,8 @@ def main() -> None:
             "Run without --http for the engines' own call rates."
         )
 
+    from searchsvc.engines.whoosh.engine import WhooshEngine
     from searchsvc.search import search
-    from searchsvc.searcher import IndexHandle
 
     corpus = ensure_corpus(args.docs, args.workdir)
     articles = [read_raw(path) for path in article_files(corpus)]
@@ -222,8 +222,8 @@ def main() -> None:
 
     print(f"building {args.docs} files with Whoosh", file=sys.stderr)
     whoosh["build_s"] = build_whoosh(corpus, root)
-    handle = IndexHandle(root)
-    opened = handle.get()
+    handle = WhooshEngine(root)
+    opened = handle.live()
     stories, clusters = whoosh_stories(opened)
     report["stories"] = len(stories)
 

@@ -30,15 +30,15 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.core.failures import FailureGroup  # noqa: E402
 
-from searchsvc.indexer import build  # noqa: E402
-from tests.test_fuzz_api import (  # noqa: E402
+from searchsvc.indexing.pipeline import build  # noqa: E402
+from tests.support.fuzz import (  # noqa: E402
     CHECKS,
     GUNICORN_REQUEST_LINE_LIMIT,
     REQUEST_TIMEOUT_S,
     fuzz_schema,
     request_line_bytes,
 )
-from tests.web_helpers import LiveServer  # noqa: E402
+from tests.support.web import LiveServer  # noqa: E402
 
 # Share of the cases per operation: the search has eight parameters, health and the document
 # none (Hypothesis stops those early once every distinct request was sent).

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/ranking.py [--split test|train] [--quick | --rows 0,3,5]
 
 Every abstract is written as a plain-text article (`<_id>.txt`: title line, blank line, text)
-into a seeds folder and indexed by `searchsvc.indexer.build`, the same path `searchsvc index`
+into a seeds folder and indexed by `searchsvc.indexing.pipeline.build`, the path
+`searchsvc index`
 takes; hits map back to corpus ids through the story's source file. The queries are run through
 `searchsvc.search.search` as the API runs them (default handling, per_page=100), the TREC run is
 scored by ../shared/tools/ir_eval.py, and a table of variants is printed beside the published
@@ -32,20 +33,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from searchsvc import analysis, schema  # noqa: E402
+from searchsvc.engines.whoosh import analysis, schema  # noqa: E402
+from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration  # noqa: E402
 from searchsvc.errors import QuerySyntaxError  # noqa: E402
-from searchsvc.indexer import build  # noqa: E402
+from searchsvc.indexing.pipeline import build  # noqa: E402
 from searchsvc.query import literal_words  # noqa: E402
 from searchsvc.ranking import DEFAULT_RANKING, RankingSettings  # noqa: E402
 from searchsvc.search import SearchRequest, search  # noqa: E402
-from searchsvc.searcher import IndexHandle, OpenIndex  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ir" / "scifact"
 SCORER = ROOT.parent / "shared" / "tools" / "ir_eval.py"
 OUT = ROOT / "benchmarks" / "out"
 PER_PAGE = 100  # the API's maximum page, and the depth Recall@100 needs
-INDEXING_CODE = ("searchsvc/indexer.py", "searchsvc/dedup.py", "searchsvc/schema.py",
-                 "searchsvc/analysis.py", "searchsvc/extract")  # fmt: skip
+INDEXING_CODE = ("searchsvc/indexing", "searchsvc/engines/whoosh/schema.py", "searchsvc/porter.py",
+                 "searchsvc/analysis.py", "searchsvc/engines/whoosh/analysis.py",
+                 "searchsvc/extract")  # fmt: skip
 
 PUBLISHED = [  # Anserini BEIR v1.0.0 regressions, Lucene BM25 k1=0.9 b=0.4 (data README)
     ("Lucene BM25 flat (published)", 0.6789, 0.9253, None),
@@ -228,7 +230,7 @@ def built_index(docs: list[dict], variant: Variant, tag: str = "scifact") -> Pat
 # Searching and scoring.
 
 
-def corpus_ids(opened: OpenIndex) -> dict[str, list[str]]:
+def corpus_ids(opened: WhooshGeneration) -> dict[str, list[str]]:
     """Story id → the corpus ids of its file and of the duplicates merged into it."""
     mapping = {}
     for fields in opened.searcher.all_stored_fields():
@@ -246,7 +248,9 @@ class RunResult:
     rejected: int  # queries the strict parser refuses (the API answers 400)
 
 
-def run_queries(opened: OpenIndex, queries: dict[str, str], settings: RankingSettings, tag: str):
+def run_queries(
+    opened: WhooshGeneration, queries: dict[str, str], settings: RankingSettings, tag: str
+):
     ids = corpus_ids(opened)
     result = RunResult([], [], {}, 0)
     for qid, text in queries.items():
@@ -285,10 +289,10 @@ def score(run_lines: list[str], split: str, name: str) -> dict[str, float]:
 
 def evaluate(variant: Variant, docs: list[dict], split: str, number: int) -> dict:
     index_root = built_index(docs, variant)
-    handle = IndexHandle(index_root)
+    handle = WhooshEngine(index_root)
     try:
         with analysed_as(variant.analysis):
-            outcome = run_queries(handle.get(), read_queries(split), variant.settings, "searchsvc")
+            outcome = run_queries(handle.live(), read_queries(split), variant.settings, "searchsvc")
     finally:
         handle.close()
     scores = score(outcome.lines, split, f"v{number:02d}")

@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from searchsvc import generations as gens  # noqa: E402
-from tests.reliability import (  # noqa: E402
+from searchsvc.engines.whoosh import generations as gens  # noqa: E402
+from tests.support.reliability import (  # noqa: E402
     MARKER,
     HeldConnections,
     Timed,
@@ -46,7 +46,7 @@ from tests.reliability import (  # noqa: E402
     run_index,
     timed_get,
 )
-from tests.web_helpers import LiveServer, http_get  # noqa: E402
+from tests.support.web import LiveServer, http_get  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 MIN_REQUESTS = 5_000

@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/search_speed.py --docs 10000 [--json FILE] [--workdir DIR]
 
-Builds (a) this project's index through its real indexer (`searchsvc.indexer.build`) and (b) an
+Builds (a) this project's index through its real indexer (`searchsvc.indexing.pipeline.build`)
+and (b) an
 FTS5 table (porter tokenizer, bm25(), snippet()) from make_corpus.py's N files; then reports full
 build time and peak RSS (each build in a child process, measured with wait4's rusage), an
 incremental rebuild after rewriting 1 % of the files, size on disk, cold first-query latency (a new
@@ -45,7 +46,7 @@ SNIPPET_TOKENS = 24
 
 
 def child_build_this(seeds: str, root: str, full: str) -> dict:
-    from searchsvc.indexer import build
+    from searchsvc.indexing.pipeline import build
 
     started = time.perf_counter()
     summary = build(Path(seeds), Path(root), full=full == "full")
@@ -98,12 +99,12 @@ def child_build_fts5(seeds: str, db: str, full: str) -> dict:
 
 
 def child_cold_this(root: str, q: str) -> dict:
+    from searchsvc.engines.whoosh.engine import WhooshEngine
     from searchsvc.search import SearchRequest, search
-    from searchsvc.searcher import IndexHandle
 
     started = time.perf_counter()
-    handle = IndexHandle(Path(root))
-    result = search(handle.get(), SearchRequest(q=q).validate())
+    handle = WhooshEngine(Path(root))
+    result = search(handle.live(), SearchRequest(q=q).validate())
     return {"ms": (time.perf_counter() - started) * 1000, "total": result.total}
 
 
@@ -214,16 +215,16 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def time_this(root: Path, queries: list[BenchQuery], warmup: list[BenchQuery]):
+    from searchsvc.engines.whoosh.engine import WhooshEngine
     from searchsvc.search import search
-    from searchsvc.searcher import IndexHandle
 
-    handle = IndexHandle(root)
+    handle = WhooshEngine(root)
     for q in warmup:
-        search(handle.get(), this_request(q))
+        search(handle.live(), this_request(q))
     samples, totals, per_kind = [], [], {}
     for q in queries:
         started = time.perf_counter()
-        result = search(handle.get(), this_request(q))
+        result = search(handle.live(), this_request(q))
         elapsed = (time.perf_counter() - started) * 1000
         samples.append(elapsed)
         totals.append(result.total)
@@ -280,8 +281,9 @@ def brute_force_chunk(job: tuple[str, int, int, list[BenchQuery]]) -> list[tuple
     """(all-clauses count, any-word count) per query over documents [start, stop) of the index."""
     from whoosh import index as whoosh_index
 
-    from searchsvc import generations as gens
-    from searchsvc.analysis import english_analyzer, fold
+    from searchsvc.analysis import fold
+    from searchsvc.engines.whoosh import generations as gens
+    from searchsvc.engines.whoosh.analysis import english_analyzer
 
     root, start, stop, queries = job
     analyzer = english_analyzer()
@@ -321,7 +323,7 @@ def brute_force_chunk(job: tuple[str, int, int, list[BenchQuery]]) -> list[tuple
 def brute_force_totals(root: Path, queries: list[BenchQuery]) -> list[int]:
     from whoosh import index as whoosh_index
 
-    from searchsvc import generations as gens
+    from searchsvc.engines.whoosh import generations as gens
 
     ix = whoosh_index.open_dir(str(gens.current(root).path))
     size = ix.doc_count_all()

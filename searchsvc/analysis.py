@@ -1,7 +1,10 @@
-"""The analyzers: one pipeline for indexing and query parsing, so both sides fold the same way.
+"""Text analysis defined once, engine-neutral: how a word is folded, stopped and stemmed.
 
 tokenize → fold (case, accents, quotes) → split hyphenated words (parts + whole) → CJK bigrams
-→ stop words → stem.
+→ stop words → stem. The Whoosh engine builds its analyzers from these parts
+(engines/whoosh/analysis.py); another engine builds its analysis settings from the same lists,
+and tests check that both fold and stem the same words the same way. Everything else that
+compares words (spelling, dedup, clusters) folds with `fold()` too.
 """
 
 from __future__ import annotations
@@ -11,17 +14,15 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-from whoosh.analysis import Filter, RegexTokenizer, StopFilter, Token
-from whoosh.analysis.analyzers import Analyzer
-from whoosh.lang.porter import stem as porter_stem
+from searchsvc.porter import stem as porter_stem
 
-# Words joined by hyphens or apostrophes stay one token here; HyphenFilter splits them later so
-# "Jae-myung" is findable by "Jae", "myung", "Jae-Myung" and "jaemyung".
+# Words joined by hyphens or apostrophes stay one token here; the hyphen step splits them later
+# so "Jae-myung" is findable by "Jae", "myung", "Jae-Myung" and "jaemyung".
 TOKEN_PATTERN = re.compile(r"\w+(?:['’‘`´][\w]+)*(?:[-‐‑–][\w]+(?:['’‘`´][\w]+)*)*", re.UNICODE)
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
-_HYPHENS = re.compile(r"[-‐‑–]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+HYPHENS = re.compile(r"[-‐‑–]")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 STOP_WORDS = frozenset(
     [
@@ -55,303 +56,65 @@ STOP_WORDS = frozenset(
 )
 
 
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def strip_accents(text: str) -> str:
+    """Compatibility-decompose (NFKD) and drop the combining marks: "Café" → "Cafe".
+
+    The one accent folding of the project (analysis, dedup, clusters). Only non-ASCII runs are
+    walked character by character (it was the largest cost of deduplicating 10k articles).
+    """
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return decomposed
+    return _NON_ASCII_RUN.sub(_without_combining, decomposed)
+
+
+def _without_combining(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
+
+
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case, strip accents, unify apostrophes and drop a possessive "'s"."""
-    word = word.lower().translate(_APOSTROPHES)
-    if not word.isascii():
-        decomposed = unicodedata.normalize("NFKD", word)
-        word = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    word = strip_accents(word.lower().translate(APOSTROPHES))
     if word.endswith("'s"):
         word = word[:-2]
     return word.replace("'", "")
 
 
-class FoldFilter(Filter):
-    """Case, accent and quote folding in one pass (cached per distinct word)."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            t.text = fold(t.text)
-            if t.text:
-                yield t
-
-
-class HyphenFilter(Filter):
-    """Split hyphenated words into parts; at index time also keep the parts joined.
-
-    The parts take consecutive positions so phrase queries work across the hyphen; the joined form
-    sits on the first part's position and is emitted only when indexing, so a query for
-    "Jae-Myung" (parts, as a phrase) and one for "jaemyung" both find "Jae-myung".
-    """
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        shift = 0
-        for t in tokens:
-            if t.positions:
-                t.pos += shift
-            if not _HYPHENS.search(t.text):
-                yield t
-                continue
-            parts = [p for p in _HYPHENS.split(t.text) if p]
-            indexing = t.mode == "index"
-            start, pos = t.startchar if t.chars else 0, t.pos if t.positions else 0
-            offset = 0
-            for i, part in enumerate(parts):
-                t.text = part
-                if t.positions:
-                    t.pos = pos + i
-                if t.chars:
-                    t.startchar = start + offset
-                    t.endchar = t.startchar + len(part)
-                    offset += len(part) + 1
-                yield t
-                if i == 0 and indexing:
-                    t.text = "".join(parts)
-                    yield t
-            shift += len(parts) - 1
-
-
-class CJKBigramFilter(Filter):
-    """Japanese, Chinese and Korean runs have no spaces: index overlapping character bigrams."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        shift = 0
-        for t in tokens:
-            if t.positions:
-                t.pos += shift
-            text = t.text
-            if len(text) < 3 or not _CJK.search(text):
-                yield t
-                continue
-            pos, start = (t.pos if t.positions else 0), (t.startchar if t.chars else 0)
-            for i in range(len(text) - 1):
-                t.text = text[i : i + 2]
-                if t.positions:
-                    t.pos = pos + i
-                if t.chars:
-                    t.startchar, t.endchar = start + i, start + i + 2
-                yield t
-            shift += len(text) - 2
-
-
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    if word.isdigit() or _CJK.search(word):
+    if word.isdigit() or CJK.search(word):
         return word
     return porter_stem(word)
 
 
-class CachedStemFilter(Filter):
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            if not t.stopped:
-                t.text = stem(t.text)
-            yield t
+def cjk_bigrams(text: str) -> list[str]:
+    """A run of 3+ characters holding CJK is indexed as its overlapping character bigrams."""
+    if len(text) < 3 or not CJK.search(text):
+        return [text]
+    return [text[i : i + 2] for i in range(len(text) - 1)]
 
 
-def _tokenizer() -> RegexTokenizer:
-    return RegexTokenizer(expression=TOKEN_PATTERN)
-
-
-def english_pipeline() -> Analyzer:
-    """The reference chain of small parts; EnglishAnalyzer is the same pipeline fused for speed."""
-    return (
-        _tokenizer()
-        | FoldFilter()
-        | StopFilter(stoplist=STOP_WORDS, minsize=1)
-        | HyphenFilter()
-        | CJKBigramFilter()
-        | CachedStemFilter()
-    )
-
-
-def english_analyzer() -> Analyzer:
-    """Full text: folded, stop words removed (positions renumbered), Porter-stemmed."""
-    return EnglishAnalyzer()
-
-
-# Per surface word, what the pipeline turns it into: (stopped, units, position shift for the words
-# after it); a unit is (text, position offset, start offset, end offset). Words repeat, so
-# indexing and highlighting mostly hit this table.
-_Expansion = tuple[bool, tuple[tuple[str, int, int, int], ...], int]
-_EXPANSIONS: dict[tuple[str, bool], _Expansion | None] = {}
-_EXPANSIONS_MAX = 500_000
-_SENTINEL = " zzzsentinel"
-
-
-def word_expansion(word: str, indexing: bool) -> _Expansion | None:
-    """What the pipeline makes of one surface word, from the shared per-word table: (stopped,
-    units, position shift), a unit being (text, position offset, start offset, end offset).
-
-    For code that walks a text word by word itself (snippets, matched words); the analyzer's own
-    loops read the table inline, being the indexing hot path.
-    """
-    key = (word, indexing)
-    try:
-        return _EXPANSIONS[key]
-    except KeyError:
-        if len(_EXPANSIONS) > _EXPANSIONS_MAX:
-            _EXPANSIONS.clear()
-        expansion = _EXPANSIONS[key] = _expand(word, indexing)
-        return expansion
-
-
-@lru_cache(maxsize=1)
-def _reference_pipeline() -> Analyzer:
-    return english_pipeline()
-
-
-def _expand(word: str, indexing: bool) -> _Expansion | None:
-    """Run the reference pipeline on one word (and a sentinel that shows the shift it causes).
-
-    A word of ASCII letters and digits only (most words) goes through no hyphen, apostrophe or CJK
-    step: lower-cased, a stop word or stemmed, one unit, no shift. Taken directly: the reference
-    run was a large part of indexing, once per distinct word in every segment-writing process.
-    """
-    if word.isascii() and word.isalnum():
-        folded = word.lower()
-        stopped = folded in STOP_WORDS
-        return (stopped, ((folded if stopped else stem(folded), 0, 0, len(word)),), 0)
-    return _expand_reference(word, indexing)
-
-
-def _expand_reference(word: str, indexing: bool) -> _Expansion | None:
-    mode = "index" if indexing else "query"
-    tokens = [
-        (t.text, t.pos, t.startchar, t.endchar, t.stopped)
-        for t in _reference_pipeline()(
-            word + _SENTINEL, positions=True, chars=True, removestops=False, mode=mode
-        )
-    ]
-    sentinel = tokens.pop()
-    if not tokens:
-        return None
-    units = tuple((text, pos, start, end) for text, pos, start, end, _ in tokens)
-    return (tokens[0][4], units, sentinel[1] - 1)
-
-
-class EnglishAnalyzer(Analyzer):
-    """english_pipeline() in one generator: the same tokens, each word's stages computed once.
-
-    Whoosh runs an analyzer over every field at indexing time and over each shown hit's body when
-    highlighting; a chain of six generators per token was the largest cost of both.
-    """
-
-    def __call__(  # noqa: PLR0913 - Whoosh's tokenizer signature
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        if not tokenize:
-            yield from english_pipeline()(
-                value,
-                positions=positions,
-                chars=chars,
-                keeporiginal=keeporiginal,
-                removestops=removestops,
-                start_pos=start_pos,
-                start_char=start_char,
-                tokenize=False,
-                mode=mode,
-                **kwargs,
-            )
-            return
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        indexing = mode == "index"
-        expansions = _EXPANSIONS
-        if len(expansions) > _EXPANSIONS_MAX:
-            expansions.clear()
-        renumbered = None  # StopFilter's running position
-        shift = 0  # hyphen and CJK splits push later positions along
-        for raw_pos, match in enumerate(TOKEN_PATTERN.finditer(value)):
-            word = match.group()
-            key = (word, indexing)
-            try:
-                expansion = expansions[key]
-            except KeyError:
-                expansion = expansions[key] = _expand(word, indexing)
-            if expansion is None:
-                continue
-            stopped, units, word_shift = expansion
-            if stopped and removestops:
-                continue
-            pos = start_pos + raw_pos
-            if not stopped:
-                renumbered = pos if renumbered is None else renumbered + 1
-                pos = renumbered
-            base = start_char + match.start()
-            t.stopped = stopped
-            t.boost = 1.0
-            if keeporiginal:
-                t.original = word
-            for text, offset, start, end in units:
-                t.text = text
-                if positions:
-                    t.pos = pos + shift + offset
-                if chars:
-                    t.startchar = base + start
-                    t.endchar = base + end
-                yield t
-            shift += word_shift
-
-    def term_positions(self, value: str) -> dict[str, list[int]]:
-        """Each term's positions, as Whoosh's Positions format collects them from
-        `self(value, positions=True, mode="index")`, without a Token per term: indexing runs this
-        over every story's body, title and caption (segments.py)."""
-        expansions = _EXPANSIONS
-        if len(expansions) > _EXPANSIONS_MAX:
-            expansions.clear()
-        found: dict[str, list[int]] = {}
-        renumbered = -1  # StopFilter's running position
-        shift = 0  # hyphen and CJK splits push later positions along
-        for raw_pos, word in enumerate(TOKEN_PATTERN.findall(value)):
-            key = (word, True)
-            try:
-                expansion = expansions[key]
-            except KeyError:
-                expansion = expansions[key] = _expand(word, True)
-            if expansion is None or expansion[0]:
-                continue  # nothing left of it, or a stop word (removed, shifts nothing)
-            _, units, word_shift = expansion
-            renumbered = raw_pos if renumbered < 0 else renumbered + 1
-            pos = renumbered + shift
-            for text, offset, _, _ in units:
-                held = found.get(text)
-                if held is None:
-                    found[text] = [pos + offset]
-                else:
-                    held.append(pos + offset)
-            shift += word_shift
-        return found
-
-
-def plain_analyzer() -> Analyzer:
-    """Names and labels (outlet, category): folded, never stemmed."""
-    return _tokenizer() | FoldFilter() | HyphenFilter()
-
-
-WORD_PATTERN = TOKEN_PATTERN
-
-
-def surface_words(text: str) -> Iterator[str]:
-    """Folded, unstemmed words of a text, for the spelling vocabulary."""
+def query_words(text: str) -> Iterator[str]:
+    """The words of `text` as a query reads them and the index holds them: folded, stop words
+    dropped, hyphenated words split into their parts, CJK runs cut into bigrams, stemmed."""
     for match in TOKEN_PATTERN.finditer(text):
-        for part in _HYPHENS.split(fold(match.group())):
-            if part and not part.isdigit():
-                yield part
+        folded = fold(match.group())
+        if not folded or folded in STOP_WORDS:
+            continue
+        for part in HYPHENS.split(folded):
+            if part:
+                for unit in cjk_bigrams(part):
+                    yield stem(unit)
 
 
 def surface_word_set(text: str) -> set[str]:
-    """set(surface_words(text)), working once per distinct token instead of once per token."""
+    """Folded, unstemmed words of a text (hyphenated ones split), for the spelling vocabulary."""
     words: set[str] = set()
     for token in set(TOKEN_PATTERN.findall(text)):
         words.update(_surface_parts(token))
@@ -360,4 +123,20 @@ def surface_word_set(text: str) -> set[str]:
 
 @lru_cache(maxsize=200_000)
 def _surface_parts(token: str) -> tuple[str, ...]:
-    return tuple(p for p in _HYPHENS.split(fold(token)) if p and not p.isdigit())
+    return tuple(p for p in HYPHENS.split(fold(token)) if p and not p.isdigit())
+
+
+# Generations built before the engine seam pickled their analyzers (inside the Whoosh schema) as
+# searchsvc.analysis.<class>; Whoosh unpickles them by that name when it opens such a generation.
+# They are served from the Whoosh engine on that demand only, so this module imports no Whoosh.
+_PICKLED_BEFORE_THE_SEAM = frozenset(
+    ["EnglishAnalyzer", "FoldFilter", "HyphenFilter", "CJKBigramFilter", "CachedStemFilter"]
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _PICKLED_BEFORE_THE_SEAM:
+        from searchsvc.engines.whoosh import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

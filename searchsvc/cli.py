@@ -6,16 +6,20 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from searchsvc.config import load_settings
+from searchsvc.engines import open_engine
 from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
 from searchsvc.export import FORMATS, collect_export, render_lines
-from searchsvc.generations import current_or_none
-from searchsvc.indexer import BuildSummary, build, freshness
-from searchsvc.search import SORTS, SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.seeds import freshness
+
+if TYPE_CHECKING:  # the indexing side is imported by `searchsvc index` only
+    from searchsvc.indexing.pipeline import BuildSummary
+from searchsvc.model import SORTS, SearchRequest
+from searchsvc.search import search
 
 INDEX_OPTION = click.option(
     "--index",
@@ -126,11 +130,16 @@ def index_command(
     if not settings.seeds.is_dir():
         raise click.ClickException(f"seeds folder {settings.seeds} does not exist")
     if if_stale:
-        live = current_or_none(settings.index)
+        try:
+            live = open_engine(settings).live()
+        except IndexMissing:
+            live = None
         fresh = freshness(settings.seeds, live)
         if not fresh["stale"]:
             echo(f"Index {live.name} is up to date with {settings.seeds}/.")
             return
+    from searchsvc.indexing.pipeline import build
+
     progress = _Progress()
     try:
         summary = build(
@@ -162,9 +171,8 @@ def index_command(
 
 def _open(index_dir: Path | None):
     settings = load_settings(index=index_dir)
-    handle = IndexHandle(settings.index)
     try:
-        return settings, handle.get()
+        return settings, open_engine(settings).live()
     except IndexMissing as exc:
         raise click.ClickException(f"{exc}\nBuild it with: searchsvc index") from None
 

@@ -28,6 +28,14 @@ class Settings:
     generations_kept: int = 3
     export_max_hits: int = 10_000
     export_time_limit_s: float = 10.0  # for a whole export; each of its searches gets what is left
+    engine: str = "whoosh"  # or "opensearch" (engines/__init__.py: open_engine)
+    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_prefix: str = "searchsvc"  # index and alias names start with it
+    opensearch_shards: int = 3
+    opensearch_replicas: int = 1
+
+
+DEFAULTS = Settings()  # the defaults alone, for signatures that default to them
 
 
 def _coerce(value: str, kind: type) -> object:

@@ -57,6 +57,13 @@ class IndexMissing(SearchServiceError):
     code = "index_missing"
 
 
+class EngineUnavailable(SearchServiceError):
+    """The configured search engine cannot be reached, cannot answer (an OpenSearch cluster
+    down or red) or is not installed (HTTP 503)."""
+
+    code = "engine_unavailable"
+
+
 class IndexBusy(SearchServiceError):
     """Another build holds the writer lock."""
 
@@ -90,9 +97,3 @@ class GenerationGone(SearchServiceError):
         )
         self.generation = generation
         self.current = current
-
-
-class EngineUnavailable(SearchServiceError):
-    """The search engine cannot be reached or cannot answer (e.g. an OpenSearch cluster down)."""
-
-    code = "engine_unavailable"

@@ -24,8 +24,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from searchsvc.search import Hit, SearchRequest, search
-from searchsvc.searcher import OpenIndex
+from searchsvc.engines.base import Generation
+from searchsvc.model import Hit, SearchRequest
+from searchsvc.search import search
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
@@ -78,7 +79,7 @@ class Export:
 
 
 def collect_export(
-    opened: OpenIndex,
+    generation: Generation,
     request: SearchRequest,
     max_hits: int,
     export_time_limit_s: float,
@@ -96,7 +97,7 @@ def collect_export(
         # search() would read as "no limit".
         left_s = max(deadline - time.monotonic(), MIN_SEARCH_S)
         result = search(
-            opened,
+            generation,
             replace(request, page=page, per_page=PAGE_SIZE),
             time_limit_s=min(per_search_s, left_s),
             **search_options,

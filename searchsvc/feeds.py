@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 from searchsvc import __version__
-from searchsvc.search import Hit, SearchRequest, SearchResult
-from searchsvc.searcher import OpenIndex
+from searchsvc.engines.base import Generation
+from searchsvc.model import Hit, SearchRequest, SearchResult
 
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -56,14 +56,10 @@ def feed_request(request: SearchRequest, entries: int = FEED_ENTRIES) -> SearchR
     return replace(request, sort="newest", page=1, per_page=entries, explain=False, collapse=False)
 
 
-def built_at(opened: OpenIndex) -> datetime:
-    """When the generation was built (UTC, whole seconds); its folder's time if meta lacks it."""
-    text = opened.meta.get("built_at")
-    if text:
-        moment = datetime.fromisoformat(text)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(microsecond=0)
-    stamp = opened.generation.path.stat().st_mtime
-    return datetime.fromtimestamp(int(stamp), UTC)
+def built_at(generation: Generation) -> datetime:
+    """When the generation was built (UTC, whole seconds)."""
+    moment = datetime.fromisoformat(generation.info.built_at)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(microsecond=0)
 
 
 def feed_args(request: SearchRequest) -> dict[str, str]:
@@ -78,11 +74,11 @@ def feed_args(request: SearchRequest) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def validators(opened: OpenIndex, request: SearchRequest) -> Validators:
+def validators(generation: Generation, request: SearchRequest) -> Validators:
     """ETag from the generation and the search's canonical parameters; Last-Modified = build."""
     canonical = urlencode(sorted(feed_args(request).items()))
     digest = hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
-    return Validators(f"{opened.generation.name}-{digest}", built_at(opened))
+    return Validators(f"{generation.name}-{digest}", built_at(generation))
 
 
 def feed_id(request: SearchRequest) -> str:

@@ -18,8 +18,8 @@ workers = _settings.workers
 # Threaded workers: a sync worker is held by one connection for as long as its client takes to
 # send the request, so two idle or slow clients stopped the service. With gthread, a connection
 # that has sent nothing waits in the worker's poller without a thread, and a slow one holds one
-# of `threads` threads while the others answer. Engine calls are still one at a time per process
-# (web.core.ENGINE_LOCK) until the read side is proven thread-safe; I/O is not serialised.
+# of `threads` threads while the others answer. The read side is thread-safe (engines/base.py:
+# a Generation holds no per-call state; tests/test_concurrency.py), so threads search at once.
 worker_class = "gthread"
 threads = _settings.threads
 # Off, so that every worker runs create_app() after the fork and opens the index itself.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from searchsvc.config import DEFAULTS
 from searchsvc.errors import InvalidParameter, QueryTooLong
 from searchsvc.query import Node
 
@@ -35,7 +36,11 @@ class SearchRequest:
     generation: str | None = None
     collapse: bool = False  # one hit per story cluster, counts over all matches
 
-    def validate(self, max_query_chars: int = 500, max_per_page: int = 100) -> SearchRequest:
+    def validate(
+        self,
+        max_query_chars: int = DEFAULTS.max_query_chars,
+        max_per_page: int = DEFAULTS.max_per_page,
+    ) -> SearchRequest:
         """Raise InvalidParameter naming the first parameter that is out of range."""
         if len(self.q) > max_query_chars:
             raise QueryTooLong(
@@ -101,7 +106,7 @@ class SearchPlan:
     explain: bool = False
     collapse: bool = False
     deadline: float | None = None
-    max_expansion: int = 256
+    max_expansion: int = DEFAULTS.max_expansion
     ranking: object | None = None  # searchsvc.ranking.RankingSettings (None: the default)
 
 
@@ -133,6 +138,9 @@ class Matches:
     timed_out: bool = False
     warnings: list[str] = field(default_factory=list)  # e.g. prefix expansions dropped
     clusters: int | None = None  # collapse: clusters among the matches
+    # False: the plan had nothing to search (every word too common to index), nothing ran.
+    # search() then keeps the mode it had (no "any" widening of nothing).
+    searched: bool = True
 
 
 @dataclass(frozen=True)

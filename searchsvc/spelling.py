@@ -82,8 +82,3 @@ class Speller:
 
         suggestion = _WORD.sub(fix, text)
         return suggestion if changed else None
-
-
-def suggest_query(text: str, vocabulary: dict[str, int]) -> str | None:
-    """One-off suggestion (builds a Speller; callers with a long-lived index keep theirs)."""
-    return Speller(vocabulary).suggest(text)

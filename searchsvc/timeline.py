@@ -12,8 +12,8 @@ import calendar
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from searchsvc.search import SearchRequest, SearchResult, search
-from searchsvc.searcher import OpenIndex
+from searchsvc.engines.base import Generation
+from searchsvc.model import SearchResult
 
 DAY_FACET = "day_label"
 APPROXIMATE_MARK = "~"
@@ -96,18 +96,13 @@ def day_counts(facet: list[dict]) -> tuple[dict[date, int], dict[date, int]]:
     return exact, approximate
 
 
-def collected_days(opened: OpenIndex) -> dict[date, int]:
-    """Stories with an exact date per day in the whole index, computed once per generation.
+def collected_days(generation: Generation) -> dict[date, int]:
+    """Stories with an exact date per day in the whole index (the generation keeps the answer).
 
     Estimated dates are left out here as in the bars, so a day holds "nothing collected" rather
     than "nothing matched" when only a guessed date falls on it.
     """
-    cached = opened.cache.get("timeline.collected")
-    if cached is None:
-        everything = search(opened, SearchRequest(per_page=1), time_limit_s=None)
-        cached, _ = day_counts(everything.facets.get(DAY_FACET, []))
-        opened.cache["timeline.collected"] = cached
-    return cached
+    return generation.collected_days()
 
 
 def build_timeline(

@@ -1,29 +1,46 @@
-"""Shared fixtures: a real index built from seeds/ once per session, on disk in a temp dir."""
+"""All the fixtures, flaskr-style: `app`, `client`, `runner`, a seed index built once per test
+session, `live_server` (gunicorn on a loopback port) and a headless `browser`.
+
+Tests that start a server or Chromium carry the `live` / `browser` markers, and tests over real
+corpora or kill trials `slow` (added here for the fixtures that need them), so
+`pytest -m "not live and not browser and not slow"` is the quick loop; `make test` runs all.
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 
-from searchsvc.indexer import build
-from searchsvc.searcher import IndexHandle
+from searchsvc import create_app
+from searchsvc.engines.whoosh.engine import WhooshEngine
+from searchsvc.indexing.pipeline import build
+from searchsvc.web.openapi import openapi_document
+from tests.support import ROOT, SEEDS, require
+from tests.support.web import LiveServer
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-SHARED_DATA = ROOT.parent / "shared" / "data"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+LIVE_FIXTURES = {"live_server", "served"}
+BROWSER_FIXTURES = {"browser", "page"}
+# Real corpora: extraction quality on AEB pages, ranking on a SciFact slice, the 1,500-article
+# equivalence index (seconds each to set up).
+SLOW_FIXTURES = {"aeb_summary", "scifact_slice", "realistic"}
 
 
-def require(condition: bool, reason: str) -> None:
-    """Skip locally when a real component is missing, but fail in CI, where it must be there."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & LIVE_FIXTURES:
+            item.add_marker(pytest.mark.live)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +54,8 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def opened(seed_index: Path):
-    handle = IndexHandle(seed_index)
-    yield handle.get()
+    handle = WhooshEngine(seed_index)
+    yield handle.live()
     handle.close()
 
 
@@ -50,3 +67,106 @@ def seeds_copy(tmp_path: Path) -> Path:
     for path in target.iterdir():
         path.chmod(0o644)
     return target
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def spec() -> dict:
+    """The served OpenAPI document, checked to be a valid schema set."""
+    document = openapi_document()
+    Draft202012Validator.check_schema({"$defs": document["components"]["schemas"]})
+    return document
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def app(seed_index: Path) -> Flask:
+    return create_app({"TESTING": True, "INDEX": seed_index, "SEEDS": SEEDS})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A 2-worker gunicorn over a copy of the seed index, shared by the browser tests."""
+    folder = tmp_path_factory.mktemp("live")
+    index = folder / "index"
+    shutil.copytree(seed_index, index)
+    server = LiveServer(index, SEEDS, folder / "gunicorn.log").start()
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (skips locally, fails in CI if missing)."""
+    require(CHROMIUM.exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    require(sync_playwright is not None, "playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+BROWSER_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+def site(page, live_server):
+    """The page pointed at the live gunicorn server, failing the test on any dialog, page error
+    or console error (a CSP violation, such as an inline style or script, shows up here)."""
+    problems: list[str] = []
+    page.on(
+        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.base = live_server.base_url
+    yield page
+    assert problems == []

@@ -7,42 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
 
 from searchsvc import create_app
-from searchsvc.web.openapi import openapi_document
-from tests.conftest import SEEDS
+from tests.support import G7_ID, SEEDS
+from tests.support.openapi import conforms
 
-pytest_plugins = ["tests.conftest_web"]
-
-G7_ID = "5354a1b359afebe6"
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    document = openapi_document()
-    Draft202012Validator.check_schema({"$defs": document["components"]["schemas"]})
-    return document
-
-
-def conforms(spec: dict, path: str, response) -> dict:
-    """Validate a real response against the operation's declared response for its status."""
-    responses = spec["paths"][path]["get"]["responses"]
-    declared = responses.get(str(response.status_code), responses.get("default"))
-    assert declared is not None, f"{path} does not document status {response.status_code}"
-    media_type = response.mimetype
-    assert media_type in declared["content"], f"{path} {response.status_code} {media_type}"
-    schema = {
-        **declared["content"][media_type]["schema"],
-        "components": spec["components"],
-    }
-    body = response.get_json(force=True)
-    Draft202012Validator(schema).validate(body)
-    return body
-
-
-# --- /api/search -------------------------------------------------------------------------------
 
 
 def test_searching_kananaskis_returns_the_g7_story(client, spec):

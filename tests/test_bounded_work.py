@@ -17,15 +17,13 @@ from pathlib import Path
 import pytest
 
 from searchsvc import create_app
-from searchsvc import generations as gens
-from searchsvc.indexer import build
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle, OpenIndex
-from tests.conftest import SEEDS
-from tests.reliability import filler_stories
-from tests.web_helpers import LiveServer, Reply, http_get
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support import SEEDS
+from tests.support.reliability import filler_stories
+from tests.support.web import LiveServer, Reply, http_get
 
 PROBLEM = "application/problem+json"
 MAX_EXPANSION = 20
@@ -83,9 +81,9 @@ def big_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def big(big_index: Path) -> Iterator[OpenIndex]:
-    handle = IndexHandle(big_index)
-    yield handle.get()
+def big(big_index: Path) -> Iterator[WhooshGeneration]:
+    handle = WhooshEngine(big_index)
+    yield handle.live()
     handle.close()
 
 
@@ -260,6 +258,7 @@ def test_head_gets_the_headers_and_no_body(live_server):
     assert_hardened(reply)
 
 
+@pytest.mark.live
 def test_an_index_damaged_under_a_running_server_never_shows_a_traceback(
     seed_index: Path, tmp_path: Path
 ):

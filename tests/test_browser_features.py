@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.conftest_web"]
 pytestmark = pytest.mark.browser
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchsvc.cli import main
-from tests.conftest import SEEDS
+from tests.support import SEEDS
 
 
 @pytest.fixture

@@ -18,27 +18,20 @@ from whoosh.collectors import TopCollector
 from whoosh.searching import TimeLimit
 
 from searchsvc import create_app
-from searchsvc.clusters import (
-    CLUSTERS_FILE,
-    DEFAULT_SETTINGS,
-    Collapse,
-    StoryClusters,
-    cluster_stories,
-)
+from searchsvc.engines.whoosh.collapsing import Collapse
+from searchsvc.engines.whoosh.engine import WhooshEngine
+from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article
-from searchsvc.indexer import build
+from searchsvc.indexing.clusters import DEFAULT_SETTINGS, cluster_stories
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
 from searchsvc.web.openapi import openapi_document
-from tests.conftest import SEEDS, SHARED_DATA, require
-from tests.test_pages import Page
-from tests.web_helpers import LiveServer
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support import G7_ID, SEEDS, SHARED_DATA, require
+from tests.support.pages import Page
+from tests.support.web import LiveServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clusters"
-G7_ID = "5354a1b359afebe6"  # Yomiuri's story of the first Ishiba-Lee meeting (seeds/003_…)
 JAPAN_TODAY_G7 = "9adc4947d6f3ed12"  # tests/fixtures/clusters: a Kyodo rewrite of the same
 ASAHI_G7 = "cf32a1cc0cddea2e"  # and the Asahi's version
 
@@ -182,11 +175,11 @@ def cluster_client(clustered_index: Path):
 
 
 def test_the_build_writes_the_generations_clusters(clustered_index: Path):
-    handle = IndexHandle(clustered_index)
+    handle = WhooshEngine(clustered_index)
     try:
-        opened = handle.get()
-        assert (opened.generation.path / CLUSTERS_FILE).is_file()
-        clusters = StoryClusters.of(opened)
+        opened = handle.live()
+        assert (opened.folder.path / CLUSTERS_FILE).is_file()
+        clusters = opened.clusters
         assert [c.id for c in clusters.clusters] == [G7_ID]
         outlets = [s["outlet"] for s in clusters.clusters[0].stories]
         assert outlets == ["Yomiuri Shimbun", "Japan Today", "Asahi Shimbun"]
@@ -284,10 +277,10 @@ def test_the_results_page_collapses_on_request(cluster_client):
 
 def test_the_collapsing_collector_keeps_to_the_time_limit(clustered_index: Path):
     """TimeLimitCollector cannot wrap CollapseCollector; the collapse has its own check."""
-    handle = IndexHandle(clustered_index)
+    handle = WhooshEngine(clustered_index)
     try:
-        opened = handle.get()
-        collapse = Collapse(StoryClusters.of(opened))
+        opened = handle.live()
+        collapse = Collapse(opened.clusters)
         everything = wq.Every()
         with pytest.raises(TimeLimit):
             opened.searcher.search_with_collector(

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.dedup import (
+from searchsvc.extract.article import Article
+from searchsvc.extract.text import extract_text
+from searchsvc.indexing.dedup import (
     containment,
     deduplicate,
     merge_duplicates,
     normalise_for_shingles,
     shingles,
 )
-from searchsvc.extract.article import Article
-from searchsvc.extract.text import extract_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 LISTING = "004_61a9e09eb2a5f23a.txt"

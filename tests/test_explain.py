@@ -7,9 +7,7 @@ from datetime import date
 import pytest
 
 from searchsvc.search import SearchRequest, search
-from tests.test_api import conforms, spec  # noqa: F401 - spec is a fixture
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support.openapi import conforms
 
 
 def test_matched_words_are_shown_as_printed_not_as_stems(opened):

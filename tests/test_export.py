@@ -14,13 +14,9 @@ from searchsvc import export as export_module
 from searchsvc.cli import main
 from searchsvc.config import load_settings
 from searchsvc.export import COLUMNS, FORMULA_STARTS, neutralise_formula
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.web.openapi import openapi_document
-from tests.conftest import SEEDS
-
-pytest_plugins = ["tests.conftest_web"]
-
-G7_ID = "5354a1b359afebe6"
+from tests.support import G7_ID, SEEDS
 
 
 def test_csv_lists_every_hit_not_one_page_in_result_order(client):

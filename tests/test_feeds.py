@@ -12,14 +12,12 @@ import pytest
 
 from searchsvc import create_app
 from searchsvc.feeds import entry_id, render_feed
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import Hit, SearchRequest, SearchResult
 from searchsvc.web.app import SECURITY_HEADERS
 from searchsvc.web.feeds import FeedLinks
+from tests.support import G7_ID
 
-pytest_plugins = ["tests.conftest_web"]
-
-G7_ID = "5354a1b359afebe6"
 ATOM = "application/atom+xml"
 
 

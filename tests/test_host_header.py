@@ -11,14 +11,11 @@ import feedparser
 import pytest
 
 from searchsvc import create_app
-from tests.conftest import SEEDS
-from tests.web_helpers import LiveServer
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support import G7_ID, SEEDS
+from tests.support.web import LiveServer
 
 EVIL = "evil.example"
 PUBLIC = "https://news.example.org"
-G7_ID = "5354a1b359afebe6"
 BAD_HOSTS = [
     "a" * 64,  # one label past DNS's 63 characters: Werkzeug's IDNA encoding fails on it
     "a" * 70 + ".example.org",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.indexer import build
+from searchsvc.engines.whoosh.engine import WhooshEngine
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
 from searchsvc.stories import all_stories
 
 PARAGRAPH = (
@@ -20,7 +20,7 @@ PARAGRAPH = (
 
 def build_and_open(seeds: Path, tmp_path: Path, **kwargs):
     summary = build(seeds, tmp_path / "index", **kwargs)
-    return summary, IndexHandle(tmp_path / "index").get()
+    return summary, WhooshEngine(tmp_path / "index").live()
 
 
 def texts(opened) -> str:
@@ -136,7 +136,7 @@ def test_symlink_outside_seeds_is_refused(seeds, tmp_path):
 
 
 def test_file_that_disappears_mid_build_is_skipped(seeds, tmp_path, monkeypatch):
-    import searchsvc.indexer as indexer
+    import searchsvc.indexing.pipeline as indexer
 
     doomed = seeds / "doomed.txt"
     doomed.write_text(f"Doomed\n{PARAGRAPH}\n")

@@ -11,20 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import generations as gens
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.errors import IndexBusy
-from searchsvc.indexer import build, freshness
+from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
-from tests.reliability import filler_stories
+from searchsvc.seeds import freshness
+from tests.support.reliability import filler_stories
 
 SEARCHSVC = [sys.executable, "-m", "searchsvc"]
 
 
 def total(root: Path, q: str) -> int:
-    handle = IndexHandle(root)
+    handle = WhooshEngine(root)
     try:
-        return search(handle.get(), SearchRequest(q=q)).total
+        return search(handle.live(), SearchRequest(q=q)).total
     finally:
         handle.close()
 
@@ -70,8 +71,8 @@ def test_full_rebuild_gives_the_same_ids(seeds_copy, tmp_path):
     from searchsvc.stories import all_stories
 
     def ids(root: Path) -> list[str]:
-        handle = IndexHandle(root)
-        return sorted(s["id"] for s in all_stories(handle.get()))
+        handle = WhooshEngine(root)
+        return sorted(s["id"] for s in all_stories(handle.live()))
 
     a, b = tmp_path / "a", tmp_path / "b"
     build(seeds_copy, a)
@@ -126,6 +127,7 @@ def test_second_concurrent_build_is_refused(seeds_copy, tmp_path):
     assert build(seeds_copy, root).stories == 7  # the lock died with its holder
 
 
+@pytest.mark.slow
 def test_killed_rebuild_leaves_the_old_index_answering(seeds_copy, tmp_path):
     root = tmp_path / "index"
     build(seeds_copy, root)
@@ -157,10 +159,10 @@ def test_killed_rebuild_leaves_the_old_index_answering(seeds_copy, tmp_path):
 def test_freshness_reports_changed_and_removed(seeds_copy, tmp_path):
     root = tmp_path / "index"
     build(seeds_copy, root)
-    assert freshness(seeds_copy, gens.current(root))["stale"] is False
+    assert freshness(seeds_copy, WhooshEngine(root).live())["stale"] is False
     write_story(seeds_copy, "005_new.txt", "zanzibar")
     (seeds_copy / "001_b66959c7f5a1448a.txt").unlink()
-    fresh = freshness(seeds_copy, gens.current(root))
+    fresh = freshness(seeds_copy, WhooshEngine(root).live())
     assert fresh == {
         "stale": True,
         "changed": ["005_new.txt"],
@@ -173,10 +175,10 @@ def test_fast_segment_writer_writes_whoosh_s_bytes(seeds_copy, tmp_path):
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
-    from searchsvc.dedup import merge_duplicates
+    from searchsvc.engines.whoosh.schema import build_schema, story_document
+    from searchsvc.engines.whoosh.segments import FastSegmentWriter
     from searchsvc.extract import extract_file
-    from searchsvc.schema import build_schema, story_document
-    from searchsvc.segments import FastSegmentWriter
+    from searchsvc.indexing.dedup import merge_duplicates
 
     articles = [a for p in sorted(seeds_copy.iterdir()) for a in extract_file(p, p.name)]
     stories = merge_duplicates(articles)
@@ -199,7 +201,7 @@ def test_rebuild_reusing_derived_data_matches_a_full_build(seeds_copy, tmp_path,
     """Kept shingle keys, cluster signatures and the updated vocabulary equal fresh ones."""
     import json
 
-    from searchsvc import indexer
+    from searchsvc.indexing import pipeline as indexer
 
     monkeypatch.setattr(indexer, "PARALLEL_THRESHOLD", 1)  # the forked segment writers too
     a, b = tmp_path / "a", tmp_path / "b"

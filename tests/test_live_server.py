@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS
-from tests.web_helpers import LiveServer, Reply, http_get
+from tests.support import ROOT, SEEDS
+from tests.support.web import LiveServer, Reply, http_get
 
 pytestmark = pytest.mark.live
 

@@ -23,14 +23,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import ROOT, require
+from tests.support import ROOT, require
+from tests.support.engines import stories_and_clusters
 
 pytest.importorskip("opensearchpy")
 
 from searchsvc.engines.base import GenerationInfo  # noqa: E402
 from searchsvc.model import SearchPlan  # noqa: E402
 from searchsvc.query import parse  # noqa: E402
-from searchsvc.schema import story_from_stored  # noqa: E402
 
 pytestmark = pytest.mark.live
 
@@ -39,11 +39,6 @@ CLUSTER = ROOT / "opensearch" / "cluster.py"
 DRILL_PORT = int(os.environ.get("SEARCHSVC_DRILL_OPENSEARCH_PORT", "9470"))
 SEARCH_THREADS = 4
 FIXED_QUERY = "Ishiba"  # found in every seed story
-
-
-def seed_stories(opened) -> list:
-    """The seed stories as the indexer made them (deduplicated), from the session's seed index."""
-    return [story_from_stored(fields) for fields in opened.searcher.all_stored_fields()]
 
 
 def engine_for(url: str, prefix: str, local: Path, shards: int, replicas: int):
@@ -121,7 +116,7 @@ class Load:
 def test_alias_swaps_under_search_load_fail_no_search(opened, tmp_path):
     require(bool(URL), "SEARCHSVC_TEST_OPENSEARCH_URL names no OpenSearch cluster")
     prefix = f"searchsvc-drill-{uuid.uuid4().hex[:8]}"
-    stories = seed_stories(opened)
+    stories = stories_and_clusters(opened)[0]
     builder = engine_for(URL, prefix, tmp_path / "build", shards=3, replicas=0)
     reader = engine_for(URL, prefix, tmp_path / "serve", shards=3, replicas=0)
     try:
@@ -173,7 +168,7 @@ def test_a_node_killed_under_search_load_fails_no_search_and_loses_no_story(open
     }
     try:
         urls = cluster(["up"], env).splitlines()[-1]
-        stories = seed_stories(opened)
+        stories = stories_and_clusters(opened)[0]
         engine = engine_for(urls, "drill", tmp_path / "local", shards=3, replicas=1)
         build(engine, stories)
         engine.client.cluster.health(wait_for_status="green", timeout="60s", request_timeout=70)

@@ -5,7 +5,6 @@ natural-language feedback round below the head, and prefix expansions capped by 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -16,18 +15,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import SHARED_DATA, require
+from tests.support import SHARED_DATA, require
+from tests.support.engines import plan_for, stories_and_clusters
 
 pytest.importorskip("opensearchpy")
 
 from searchsvc.engines.base import GenerationInfo  # noqa: E402
-from searchsvc.indexer import build  # noqa: E402
-from searchsvc.model import Cluster, SearchPlan  # noqa: E402
-from searchsvc.query import is_plain_words, parse  # noqa: E402
-from searchsvc.ranking import DEFAULT_RANKING, is_natural, searchable_words  # noqa: E402
-from searchsvc.schema import story_from_stored  # noqa: E402
+from searchsvc.engines.whoosh.engine import WhooshEngine  # noqa: E402
+from searchsvc.indexing.pipeline import build  # noqa: E402
+from searchsvc.ranking import DEFAULT_RANKING  # noqa: E402
 from searchsvc.search import SearchRequest, search  # noqa: E402
-from searchsvc.searcher import IndexHandle  # noqa: E402
 
 URL = os.environ.get("SEARCHSVC_TEST_OPENSEARCH_URL", "")
 NEWS_STORIES = 1000
@@ -44,14 +41,6 @@ SENTENCES = [
 WINDOW = 50
 HEAD = DEFAULT_RANKING.feedback_head
 NO_FEEDBACK = replace(DEFAULT_RANKING, feedback_docs=0)
-
-
-def whoosh_stories(opened) -> tuple[list, list[Cluster]]:
-    """The Whoosh index's stories in its document order, and its clusters: what OpenSearch gets."""
-    stories = [story_from_stored(fields) for fields in opened.searcher.all_stored_fields()]
-    path = opened.generation.path / "clusters.json"
-    groups = json.loads(path.read_text("utf-8"))["clusters"] if path.exists() else []
-    return stories, [Cluster(group[0]["id"], tuple(group)) for group in groups]
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +60,9 @@ def news_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def news_whoosh(news_index):
-    handle = IndexHandle(news_index)
-    yield handle.get()
-    handle.close()
+    engine = WhooshEngine(news_index)
+    yield engine.live()
+    engine.close()
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +79,7 @@ def news_os(news_whoosh, tmp_path_factory):
         index=tmp_path_factory.mktemp("os-news"),
     )
     engine = OpenSearchEngine(settings)
-    stories, clusters = whoosh_stories(news_whoosh)
+    stories, clusters = stories_and_clusters(news_whoosh)
     writer = engine.writer()
     name = writer.next_name()
     writer.write(stories, clusters, GenerationInfo(name, len(stories), "now"), None)
@@ -98,13 +87,6 @@ def news_os(news_whoosh, tmp_path_factory):
     yield engine.live()
     engine.client.indices.delete(index=f"{prefix}-*", expand_wildcards="all")
     engine.close()
-
-
-def plan_for(q: str, **kwargs) -> SearchPlan:
-    tree = parse(q)
-    words = tuple(searchable_words(q)) if is_plain_words(tree) else ()
-    mode = "natural" if is_natural(words, DEFAULT_RANKING) else "all"
-    return SearchPlan(tree=tree, mode=mode, words=words, **kwargs)
 
 
 def whoosh_ids(opened, q: str, ranking=DEFAULT_RANKING, **kwargs) -> list[str]:

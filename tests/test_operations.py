@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from searchsvc import create_app
-from searchsvc.indexer import build
-from tests.conftest import ROOT
+from searchsvc.indexing.pipeline import build
+from tests.support import ROOT
 
 
 def test_health_compares_with_the_folder_the_index_was_built_from(seeds_copy, tmp_path):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_pages import get_page
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support.pages import get_page
 
 
 def test_browsing_lists_the_newest_story_first(client):
@@ -96,7 +94,7 @@ def test_home_counts_with_separators_and_plurals(client):
 def years_client(tmp_path_factory):
     """Three stories a year apart, in the make_corpus layout (title, date, blank, body)."""
     from searchsvc import create_app
-    from searchsvc.indexer import build
+    from searchsvc.indexing.pipeline import build
 
     folder = tmp_path_factory.mktemp("years")
     seeds = folder / "seeds"

@@ -3,55 +3,13 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from searchsvc import create_app
-from tests.conftest import SEEDS
-
-pytest_plugins = ["tests.conftest_web"]
-
-G7_ID = "5354a1b359afebe6"
-
-
-class Page(HTMLParser):
-    """Collects tags with their attributes, and the text, of a rendered page."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text_parts: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text_parts.append(data)
-
-    @property
-    def text(self) -> str:
-        return re.sub(r"\s+", " ", "".join(self.text_parts))
-
-    def all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
-        return [
-            a
-            for t, a in self.tags
-            if t == tag and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())
-        ]
-
-    def links(self) -> list[str]:
-        return [a["href"] for a in self.all("a") if a.get("href")]
-
-
-def get_page(client, url: str, status: int = 200) -> tuple[Page, str]:
-    response = client.get(url)
-    assert response.status_code == status, response.data[:500]
-    assert response.mimetype == "text/html"
-    html = response.get_data(as_text=True)
-    return Page(html), html
+from tests.support import G7_ID, SEEDS
+from tests.support.pages import get_page
 
 
 def test_home_has_a_get_form_with_selects_filled_from_the_index(client):

@@ -10,18 +10,24 @@ from pathlib import Path
 import pytest
 from whoosh.collectors import TermsCollector, TopCollector
 
-from searchsvc import indexer, snippets
-from searchsvc import search as search_module
-from searchsvc.analysis import english_analyzer, english_pipeline
-from searchsvc.dedup import _fold_for_identity
+from searchsvc.engines.whoosh import execution as search_module
+from searchsvc.engines.whoosh import snippets
+from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline
+from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler
+from searchsvc.engines.whoosh.engine import WhooshEngine
+from searchsvc.engines.whoosh.postings import PostingsCache, evaluate
+from searchsvc.engines.whoosh.ranking import natural_query, weighting
+from searchsvc.engines.whoosh.snippets import best_passage
 from searchsvc.extract.article import normalise_for_identity
-from searchsvc.postings import PostingsCache, evaluate
+from searchsvc.indexing import pipeline as indexer
+from searchsvc.indexing.dedup import _fold_for_identity
+from searchsvc.model import Filters
 from searchsvc.query import parse
-from searchsvc.ranking import DEFAULT_RANKING, natural_query, searchable_words
-from searchsvc.search import WEIGHTING, QueryCompiler, SearchRequest, filter_query, search
-from searchsvc.searcher import IndexHandle
-from searchsvc.snippets import best_passage
-from tests.reliability import filler_stories
+from searchsvc.ranking import DEFAULT_RANKING, searchable_words
+from searchsvc.search import SearchRequest, search
+from tests.support.reliability import filler_stories
+
+WEIGHTING = weighting(DEFAULT_RANKING)
 
 QUERIES = [
     "korea",
@@ -58,7 +64,7 @@ def test_dedup_folding_equals_identity_folding():
 
 
 def compiled(opened, q: str):
-    return QueryCompiler(opened, 256).compile(parse(q))
+    return QueryCompiler(opened.searcher.reader(), 256).compile(parse(q))
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -111,11 +117,11 @@ def test_incremental_build_answers_like_a_full_build(seeds_copy, tmp_path):
     indexer.build(seeds_copy, full, full=True)
     answers = []
     for root in (incremental, full):
-        handle = IndexHandle(root)
-        opened = handle.get()
+        handle = WhooshEngine(root)
+        opened = handle.live()
         results = [search(opened, SearchRequest(q=q).validate()) for q in [*QUERIES, "kananaskis"]]
         answers.append([(r.total, [h.id for h in r.hits], r.facets) for r in results])
-        assert indexer.built_from(opened.generation)[0]
+        assert opened.built_from()[0]
         handle.close()
     assert answers[0] == answers[1]
 
@@ -144,7 +150,9 @@ def test_postings_path_equals_the_matcher_path(opened, request_, monkeypatch):
     assert (fast.total, fast.facets) == (slow.total, slow.facets)
     if request_.sort == "relevance":  # the matcher path's top N is checked above against all
         opened.searcher.weighting = WEIGHTING
-        every = opened.searcher.search(main, filter=filter_query(request_), limit=None)
+        every = opened.searcher.search(
+            main, filter=FilterRule(Filters.of(request_)).query(), limit=None
+        )
         best = sorted(((h.score, h.docnum) for h in every), key=lambda sd: (-sd[0], sd[1]))
         shown = best[(request_.page - 1) * request_.per_page :][: request_.per_page]
         expected = [(opened.searcher.stored_fields(d)["id"], round(s, 4)) for s, d in shown]
@@ -177,14 +185,14 @@ def test_natural_language_with_feedback_equals_whoosh_scoring_every_match(tmp_pa
     shutil.copytree(SEEDS, seeds)
     filler_stories(seeds, 120)
     indexer.build(seeds, tmp_path / "index")
-    handle = IndexHandle(tmp_path / "index")
-    opened = handle.get()
+    handle = WhooshEngine(tmp_path / "index")
+    opened = handle.live()
     text = "tokyo seoul summit trade treaty railway"
     result = search(opened, SearchRequest(q=text, per_page=60).validate())
     assert result.mode == "natural" and result.total > 60
-    q = natural_query(searchable_words(text), DEFAULT_RANKING, opened.searcher, 60)
-    opened.searcher.weighting = DEFAULT_RANKING.weighting("natural")
-    every = opened.searcher.search(q, limit=None)
+    natural = opened.scoring(weighting(DEFAULT_RANKING, "natural"))
+    q = natural_query(searchable_words(text), DEFAULT_RANKING, natural, 60)
+    every = natural.search(q, limit=None)
     assert len(every) == result.total
     best = sorted((round(h.score, 4) for h in every), reverse=True)[:60]
     assert [h.score for h in result.hits] == best

@@ -11,14 +11,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from searchsvc import create_app
-from searchsvc import generations as gens
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.engine import OLD_GENERATIONS_OPEN, WhooshEngine
 from searchsvc.errors import GenerationGone
-from searchsvc.indexer import build
-from searchsvc.searcher import OLD_GENERATIONS_OPEN, IndexHandle
+from searchsvc.indexing.pipeline import build
 from searchsvc.web.openapi import openapi_document
-from tests.test_pages import Page
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support.pages import Page
 
 NEW_STORY = (
     "Ishiba visits Seoul for talks\n2025-06-20\n\n"
@@ -179,15 +177,15 @@ def test_an_unfinished_build_cannot_be_pinned(site: Site):
 
 def test_only_a_few_old_generations_stay_open(site: Site):
     names = [site.live] + [site.rebuild(NEW_STORY.replace("trade", w)) for w in ("a1", "b2")]
-    handle = IndexHandle(site.index)
+    handle = WhooshEngine(site.index)
     try:
         for name in names[:-1]:
-            assert handle.get_generation(name).generation.name == name
+            assert handle.pinned(name).name == name
         assert len(handle._old) == min(OLD_GENERATIONS_OPEN, len(names) - 1)
-        assert handle.get_generation(names[-1]) is handle.get()  # the live one, not a copy
+        assert handle.pinned(names[-1]) is handle.live()  # the live one, not a copy
         site.rebuild(NEW_STORY.replace("trade", "c3"))
         with pytest.raises(GenerationGone):
-            handle.get_generation(names[0])  # deleted by the last build
+            handle.pinned(names[0])  # deleted by the last build
         assert names[0] not in handle._old
     finally:
         handle.close()

@@ -12,10 +12,8 @@ from flask import Flask
 
 from searchsvc import create_app
 from searchsvc.extract import extract_bytes
-from searchsvc.indexer import build
-from tests.conftest import SEEDS
-
-pytest_plugins = ["tests.conftest_web"]
+from searchsvc.indexing.pipeline import build
+from tests.support import SEEDS
 
 ADDRESS = "https://news.example.com/2025/06/10/ishiba-lee-call"
 PARAGRAPH = (

@@ -10,10 +10,8 @@ from searchsvc.cli import main
 from searchsvc.errors import QuerySyntaxError
 from searchsvc.query import parse, render
 from searchsvc.search import SearchRequest, search
-from tests.conftest import SEEDS
-from tests.test_pages import Page
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support import SEEDS
+from tests.support.pages import Page
 
 DEEP = "(" * 240 + "korea" + ")" * 240  # 481 characters: inside the 500-character limit
 UNBALANCED = "(" * 500

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc.engines.whoosh.engine import WhooshEngine
+from searchsvc.engines.whoosh.schema import story_document, story_record
 from searchsvc.errors import QuerySyntaxError
 from searchsvc.extract.article import Article
-from searchsvc.indexer import build
+from searchsvc.indexing.pipeline import build
 from searchsvc.query import literal_words
 from searchsvc.ranking import DEFAULT_RANKING, NATURAL_NOTE
-from searchsvc.schema import story_document, story_record
 from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
-from tests.conftest import require
+from tests.support import require
 
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared/data/ir/scifact"
 SLICE_DOCS = 1_000
@@ -91,8 +91,8 @@ def scifact_slice(tmp_path_factory: pytest.TempPathFactory):
         title = doc["title"].strip().removesuffix(".")
         (seeds / f"{doc['_id']}.txt").write_text(f"{title}\n\n{doc['text'].strip()}\n", "utf-8")
     build(seeds, folder / "index")
-    handle = IndexHandle(folder / "index")
-    yield handle.get(), queries, qrels
+    handle = WhooshEngine(folder / "index")
+    yield handle.live(), queries, qrels
     handle.close()
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import generations as gens
-from searchsvc.indexer import build
-from tests.reliability import (
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.indexing.pipeline import build
+from tests.support.reliability import (
     MARKER,
     add_marker_stories,
     filler_stories,
@@ -21,7 +21,7 @@ from tests.reliability import (
     rebuilds_under_load,
     run_index,
 )
-from tests.web_helpers import LiveServer, http_get
+from tests.support.web import LiveServer, http_get
 
 
 @pytest.fixture
@@ -91,6 +91,7 @@ def test_a_rebuild_that_cannot_write_fails_cleanly(seeds_copy: Path, tmp_path: P
     assert run_index(seeds_copy, index).returncode == 0
 
 
+@pytest.mark.live
 def test_corrupted_index_answers_503_without_a_crash_loop(seed_index: Path, tmp_path: Path):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)

@@ -205,9 +205,10 @@ def test_snippets_are_the_same_on_every_run(seed_index):
     import sys
 
     script = (
-        "import sys, json; from pathlib import Path; from searchsvc.searcher import IndexHandle;"
+        "import sys, json; from pathlib import Path;"
+        "from searchsvc.engines.whoosh.engine import WhooshEngine;"
         "from searchsvc.search import SearchRequest, search;"
-        "o = IndexHandle(Path(sys.argv[1])).get();"
+        "o = WhooshEngine(Path(sys.argv[1])).live();"
         "print(json.dumps([h.snippet for h in search(o, SearchRequest(q='Korea')).hits]))"
     )
     runs = {

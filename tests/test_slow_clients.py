@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability import HeldConnections, timed_get
-from tests.web_helpers import LiveServer
+from tests.support.reliability import HeldConnections, timed_get
+from tests.support.web import LiveServer
 
-pytest_plugins = ["tests.conftest_web"]
 pytestmark = pytest.mark.live
 
 PATHS = ("/api/health", "/api/search?q=korea", "/search?q=korea")

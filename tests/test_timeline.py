@@ -6,9 +6,7 @@ from datetime import date
 
 from searchsvc.search import SearchRequest, search
 from searchsvc.timeline import bucket_bounds, bucket_count, build_timeline, collected_days
-from tests.test_api import conforms, spec  # noqa: F401 - spec is a fixture
-
-pytest_plugins = ["tests.conftest_web"]
+from tests.support.openapi import conforms
 
 
 def buckets_by_day(data: dict) -> dict[str, dict]:

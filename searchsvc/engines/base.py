@@ -109,8 +109,18 @@ class Generation(ABC):
         """The story's cluster (computed at index time), or None when it is in none."""
 
     @abstractmethod
+    def cluster_count(self) -> int:
+        """How many story clusters the generation has (0: grouping coverage offers nothing)."""
+
+    @abstractmethod
     def collected_days(self) -> dict[date, int]:
         """Stories collected per (exact) day over the whole generation, for the timeline."""
+
+    def built_from(self) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+        """The seed files this generation was built from, name → (size, mtime_ns), and the
+        ones it skipped; /api/health compares them with the seeds folder. An engine that does
+        not record them answers ({}, frozenset()): every seed file then counts as changed."""
+        return {}, frozenset()
 
     def check(self, full: bool = False) -> list[str]:
         """Problems found with this generation's storage (empty: healthy). Cheap unless full."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from searchsvc.config import DEFAULTS
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract.article import Article, Removed, without_control_characters
 from searchsvc.extract.decode import NotText, decode_bytes
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULTS.max_file_bytes
 
 __all__ = ["Article", "Removed", "extract_file", "extract_bytes", "HTML_SUFFIXES"]
 

@@ -1,4 +1,4 @@
-"""The Flask app factory: settings, the per-process index handle, blueprints, headers, errors."""
+"""The Flask app factory: settings, the per-process engine, blueprints, headers, errors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from flask import Flask, Response
 
 from searchsvc import __version__
 from searchsvc.config import Settings, load_settings
+from searchsvc.engines import open_engine
+from searchsvc.engines.base import Engine
 from searchsvc.errors import IndexMissing
-from searchsvc.searcher import IndexHandle
 from searchsvc.web import api, feeds, pages
 from searchsvc.web.addresses import refuse_bad_host, relative_redirect
 from searchsvc.web.errors import register_error_handlers
@@ -52,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     settings = settings_from(test_config)
     app.extensions["searchsvc.settings"] = settings
-    app.extensions["searchsvc.index"] = IndexHandle(settings.index)
+    app.extensions["searchsvc.engine"] = open_engine(settings)
     app.jinja_env.globals["version"] = __version__
     add_static_route(app)
     app.register_blueprint(api.blueprint)
@@ -89,10 +90,10 @@ def add_cache_control(response: Response) -> Response:
 
 
 def open_index_at_startup(app: Flask) -> None:
-    handle: IndexHandle = app.extensions["searchsvc.index"]
+    engine: Engine = app.extensions["searchsvc.engine"]
     settings: Settings = app.extensions["searchsvc.settings"]
     try:
-        opened = handle.get()
+        live = engine.live()
     except IndexMissing as exc:
         log.warning(
             "no index yet (%s); searches answer 503 until one is built with: "
@@ -105,6 +106,6 @@ def open_index_at_startup(app: Flask) -> None:
     log.info(
         "serving index %s generation %s (%s stories)",
         settings.index,
-        opened.generation.name,
-        opened.meta.get("doc_count", "?"),
+        live.name,
+        live.info.doc_count,
     )

@@ -7,7 +7,6 @@ can never disagree.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,21 +18,20 @@ from flask import current_app, url_for
 from flask import request as http_request
 from werkzeug.datastructures import MultiDict
 
-from searchsvc.analysis import english_analyzer
-from searchsvc.clusters import StoryClusters
+from searchsvc.analysis import query_words
 from searchsvc.config import Settings, seeds_to_compare
+from searchsvc.engines.base import Engine, Generation
 from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
 from searchsvc.export import Export, collect_export, render_lines
-from searchsvc.indexer import freshness
+from searchsvc.model import SearchRequest, SearchResult
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
 from searchsvc.permalinks import parse_generation
 from searchsvc.provenance import story_for_readers
 from searchsvc.query import literal_words
-from searchsvc.schema import story_from_stored
-from searchsvc.search import SearchRequest, SearchResult, search
-from searchsvc.searcher import IndexHandle, OpenIndex
+from searchsvc.search import search
+from searchsvc.seeds import freshness
 from searchsvc.stories import get_story
-from searchsvc.timeline import INTERVALS, build_timeline, collected_days, describe
+from searchsvc.timeline import INTERVALS, build_timeline, describe
 from searchsvc.web.addresses import public_url
 
 RELATED_COUNT = 5
@@ -45,35 +43,30 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 STORY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-# One lock per process around every call into the engine (search, story, related stories,
-# timeline days, export rows, form choices): gthread workers answer several connections at once,
-# and the Whoosh read side (its searcher and the caches on OpenIndex) is not proven thread-safe
-# yet. Reading requests and writing responses stay concurrent, and those are what slow and idle
-# clients hold up. This lock goes once the read side is thread-safe (the engine-seam work).
-ENGINE_LOCK = threading.Lock()
-
-
 def settings() -> Settings:
     return current_app.extensions["searchsvc.settings"]
 
 
-def current_index() -> OpenIndex:
+def engine() -> Engine:
+    """This process's engine (opened once per process by create_app)."""
+    return current_app.extensions["searchsvc.engine"]
+
+
+def current_index() -> Generation:
     """The live generation for this process (raises IndexMissing when none is built yet)."""
-    handle: IndexHandle = current_app.extensions["searchsvc.index"]
-    return handle.get()
+    return engine().live()
 
 
-def index_for(request: SearchRequest) -> OpenIndex:
+def index_for(request: SearchRequest) -> Generation:
     """The request's pinned generation (raises GenerationGone once deleted), else the live one."""
     if request.generation is None:
         return current_index()
-    handle: IndexHandle = current_app.extensions["searchsvc.index"]
-    return handle.get_generation(request.generation)
+    return engine().pinned(request.generation)
 
 
 def resolve_generation(
     request: SearchRequest,
-) -> tuple[SearchRequest, OpenIndex, GenerationGone | None]:
+) -> tuple[SearchRequest, Generation, GenerationGone | None]:
     """For pages: a pinned generation that is gone falls back to the live one, and says so."""
     try:
         return request, index_for(request), None
@@ -172,10 +165,9 @@ def search_options() -> dict[str, object]:
     }
 
 
-def run_search(request: SearchRequest, opened: OpenIndex | None = None) -> SearchResult:
+def run_search(request: SearchRequest, opened: Generation | None = None) -> SearchResult:
     """Search `opened` (a pinned generation, or the live one when None)."""
-    with ENGINE_LOCK:
-        return search(opened or index_for(request), request, **search_options())
+    return search(opened or index_for(request), request, **search_options())
 
 
 def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
@@ -238,8 +230,7 @@ def parse_interval(args: MultiDict) -> str:
 
 def timeline_view(request: SearchRequest, result: SearchResult, interval: str = "auto") -> dict:
     """The result's timeline as one JSON-ready value; each bar links to its dates' results."""
-    with ENGINE_LOCK:
-        days = collected_days(index_for(request))
+    days = index_for(request).collected_days()
     made = build_timeline(result, days, interval, request.date_from, request.date_to)
     data = {"query": result.query["text"], "generation": result.generation, **made.to_dict()}
     data["description"] = describe(made)
@@ -253,14 +244,13 @@ def export_lines(request: SearchRequest, fmt: str) -> tuple[Export, Iterator[str
     """The export's rows, decided within settings.export_time_limit_s before anything is sent,
     and its text chunks; article URLs are under settings.public_url, or relative."""
     limits = settings()
-    with ENGINE_LOCK:
-        export = collect_export(
-            index_for(request),
-            request,
-            limits.export_max_hits,
-            limits.export_time_limit_s,
-            **search_options(),
-        )
+    export = collect_export(
+        index_for(request),
+        request,
+        limits.export_max_hits,
+        limits.export_time_limit_s,
+        **search_options(),
+    )
 
     def url_of(story_id: str) -> str:
         return public_url(url_for("pages.article", story_id=story_id))
@@ -272,21 +262,18 @@ def article_view(story_id: str) -> dict:
     """The full story as one JSON-ready value: fields, body paragraphs, copies, related."""
     if not STORY_ID.fullmatch(story_id):
         raise ArticleNotFound(f"no story with id {story_id!r}")
-    opened = current_index()
-    with ENGINE_LOCK:
-        story = get_story(opened, story_id)
-        related = related_stories(opened, story.id, story.text)
-        coverage = other_coverage(opened, story.id)
+    generation = current_index()
+    story = get_story(generation, story_id)
     record = story_for_readers(story)
     record["url"] = url_for("pages.article", story_id=story.id)
-    record["related"] = related
-    record["coverage"] = coverage
+    record["related"] = related_stories(generation, story.id, story.text)
+    record["coverage"] = other_coverage(generation, story.id)
     return record
 
 
-def other_coverage(opened: OpenIndex, story_id: str) -> list[dict]:
+def other_coverage(generation: Generation, story_id: str) -> list[dict]:
     """The other stories of the story's cluster (clusters.py), earliest first."""
-    cluster = StoryClusters.of(opened).cluster_of(story_id)
+    cluster = generation.cluster_of(story_id)
     if cluster is None:
         return []
     return [
@@ -296,38 +283,29 @@ def other_coverage(opened: OpenIndex, story_id: str) -> list[dict]:
     ]
 
 
-def related_stories(opened: OpenIndex, story_id: str, body: str) -> list[dict]:
+def related_stories(generation: Generation, story_id: str, body: str) -> list[dict]:
     """'More like this': the stories sharing the body's most telling words (never the story)."""
-    searcher = opened.searcher
-    docnum = searcher.document_number(id=story_id)
-    if docnum is None or not body:
+    if not body:
         return []
-    related = []
-    for hit in searcher.more_like(docnum, "body", text=body, top=RELATED_COUNT + 1):
-        story = story_from_stored(hit.fields())
-        if story.id == story_id:
-            continue
-        related.append(
-            {
-                "id": story.id,
-                "title": story.title,
-                "outlet": story.outlet,
-                "published": story.published.isoformat() if story.published else None,
-                "published_approximate": story.published_approximate,
-                "url": url_for("pages.article", story_id=story.id),
-            }
-        )
-    return related[:RELATED_COUNT]
+    return [
+        {
+            "id": story.id,
+            "title": story.title,
+            "outlet": story.outlet,
+            "published": story.published.isoformat() if story.published else None,
+            "published_approximate": story.published_approximate,
+            "url": url_for("pages.article", story_id=story.id),
+        }
+        for story in generation.related(story_id, RELATED_COUNT)
+    ]
 
 
 def similar_query(title: str, most: int = 6) -> str:
     """A 'search for similar' query: the title's searchable words, any of them."""
-    analyzer = english_analyzer()
     words: list[str] = []
-    with ENGINE_LOCK:  # the engine's analyzer and its stemming cache
-        for word in literal_words(title).split():
-            if len(word) > 2 and word not in words and list(analyzer(word, mode="query")):
-                words.append(word)
+    for word in literal_words(title).split():
+        if len(word) > 2 and word not in words and any(query_words(word)):
+            words.append(word)
     return " OR ".join(words[:most])
 
 
@@ -348,15 +326,15 @@ def _seeds_mtime(seeds: Path) -> int | None:
         return None
 
 
-def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
+def cached_freshness(seeds: Path, generation: Generation) -> dict:
     """freshness() for the live generation, listing every seed file only every few seconds."""
-    key = (str(seeds), str(opened.generation.path))
+    key = (str(seeds), generation.name)
     started = time.monotonic()
     mtime = _seeds_mtime(seeds)
     cached = _freshness_cache.get(key)
     if cached is not None and cached[1] == mtime and started < cached[0]:
         return cached[2]
-    fresh = freshness(seeds, opened.generation)
+    fresh = freshness(seeds, generation)
     done = time.monotonic()
     changed, removed = fresh["changed"], fresh["removed"]
     answer = {
@@ -374,32 +352,14 @@ def cached_freshness(seeds: Path, opened: OpenIndex) -> dict:
 
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
-    opened = current_index()
-    seeds = seeds_to_compare(settings(), opened.meta.get("seeds"))
-    fresh = cached_freshness(seeds, opened)
-    return {
-        "status": "ok",
-        "generation": opened.generation.name,
-        "doc_count": opened.meta.get("doc_count"),
-        "built_at": opened.meta.get("built_at"),
-        # The folder's name only: the absolute path would tell every visitor the server's layout.
-        "seeds": {"path": seeds.name, **fresh},
-    }
+    answer = engine().health()
+    generation = current_index()
+    seeds = seeds_to_compare(settings(), generation.info.seeds or None)
+    fresh = cached_freshness(seeds, generation)
+    # The folder's name only: the absolute path would tell every visitor the server's layout.
+    return {**answer, "seeds": {"path": seeds.name, **fresh}}
 
 
-def form_choices(opened: OpenIndex) -> dict[str, list[str]]:
-    """Outlet and category names for the form's selects, computed once per generation."""
-    cached = opened.cache.get("form_choices")
-    if cached is None:
-        with ENGINE_LOCK:
-            reader = opened.searcher.reader()
-            cached = {
-                name: sorted(
-                    value.decode("utf-8") if isinstance(value, bytes) else value
-                    for value in reader.field_terms(name)
-                    if value
-                )
-                for name in ("outlet", "category")
-            }
-        opened.cache["form_choices"] = cached
-    return cached
+def form_choices(generation: Generation) -> dict[str, list[str]]:
+    """Outlet and category names for the form's selects (the generation keeps them)."""
+    return {name: generation.labels(name) for name in ("outlet", "category")}

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from searchsvc.errors import (
     ArticleNotFound,
     BadHost,
+    EngineUnavailable,
     GenerationGone,
     IndexBusy,
     IndexMissing,
@@ -39,6 +40,7 @@ PROBLEMS: tuple[tuple[type[SearchServiceError], Problem], ...] = (
     (GenerationGone, Problem(410, "That index generation is no longer kept")),
     (IndexMissing, Problem(503, "No search index has been built yet")),
     (IndexBusy, Problem(503, "The index is busy")),
+    (EngineUnavailable, Problem(503, "The search engine is unavailable")),
 )
 BUILD_HINT = "Build one with: searchsvc index --seeds DIR --index DIR"
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request, url_for
 from werkzeug.http import is_resource_modified
 
 from searchsvc.feeds import MEDIA_TYPE, FeedLinks, feed_args, feed_request, render_feed, validators
-from searchsvc.search import SearchRequest
+from searchsvc.model import SearchRequest
 from searchsvc.web import core
 from searchsvc.web.addresses import absolute_url
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from searchsvc import __version__
 from searchsvc.export import COLUMNS as EXPORT_COLUMNS
-from searchsvc.search import FACETS, SORTS
+from searchsvc.model import FACETS, SORTS
 from searchsvc.timeline import INTERVALS
 
 JSON = "application/json"

@@ -13,12 +13,10 @@ from dateutil.relativedelta import relativedelta
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from searchsvc.clusters import StoryClusters
+from searchsvc.engines.base import Generation
 from searchsvc.errors import GenerationGone, IndexMissing, InvalidParameter, QuerySyntaxError
+from searchsvc.model import SORTS, SearchRequest, SearchResult
 from searchsvc.query import OPERATORS, literal_words
-from searchsvc.search import SORTS, SearchRequest, SearchResult
-from searchsvc.searcher import OpenIndex
-from searchsvc.timeline import collected_days
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -160,7 +158,7 @@ def home() -> str:
         "home.html",
         req=SearchRequest(),
         choices=core.form_choices(opened),
-        doc_count=opened.meta.get("doc_count"),
+        doc_count=opened.info.doc_count,
     )
 
 
@@ -197,7 +195,7 @@ def search() -> str:
         collapse_url=search_url(
             shown or search_request, collapse=None if search_request.collapse else 1, page=1
         ),
-        grouping_available=bool(StoryClusters.of(opened).clusters),
+        grouping_available=opened.cluster_count() > 0,
         coverage=same_story_coverage(opened, result) if result else {},
         per_page_links=per_page_links(shown or search_request),
         quick_ranges=quick_ranges(shown or search_request, newest),
@@ -205,9 +203,9 @@ def search() -> str:
     )
 
 
-def newest_day(opened: OpenIndex) -> date | None:
+def newest_day(generation: Generation) -> date | None:
     """The day of the newest story with an exact date in the index."""
-    return max(collected_days(opened), default=None)
+    return max(generation.collected_days(), default=None)
 
 
 def per_page_links(search_request: SearchRequest) -> list[tuple[int, str, bool]]:
@@ -220,27 +218,28 @@ def per_page_links(search_request: SearchRequest) -> list[tuple[int, str, bool]]
     ]
 
 
-def same_story_coverage(opened: OpenIndex, result: SearchResult) -> dict[str, list[dict]]:
+def same_story_coverage(generation: Generation, result: SearchResult) -> dict[str, list[dict]]:
     """Per shown hit, the other stories of its cluster (other outlets' coverage of the same
     story), so grouping is visible on every results page and not only when collapsed."""
-    clusters = StoryClusters.of(opened)
     coverage = {}
     for hit in result.hits:
-        cluster = clusters.cluster_of(hit.id)
+        cluster = generation.cluster_of(hit.id)
         if cluster is not None and hit.cluster is None:
             coverage[hit.id] = [story for story in cluster.stories if story["id"] != hit.id]
     return coverage
 
 
-def pin_view(search_request: SearchRequest, opened: OpenIndex, gone: GenerationGone | None) -> dict:
+def pin_view(
+    search_request: SearchRequest, opened: Generation, gone: GenerationGone | None
+) -> dict:
     """The permalink of these results (pinned to their generation), and what a pinned view or a
     pin to a deleted generation needs to say."""
-    live = core.current_index().generation.name
+    live = core.current_index().name
     return {
-        "permalink": search_url(search_request, gen=opened.generation.name),
+        "permalink": search_url(search_request, gen=opened.name),
         "pinned": search_request.generation,
-        "is_live": opened.generation.name == live,
-        "built_at": opened.meta.get("built_at"),
+        "is_live": opened.name == live,
+        "built_at": opened.info.built_at,
         "current_url": search_url(search_request, gen=None),
         "gone": gone.generation if gone else None,
         "never_existed": gone is not None and newer_than(gone.generation, live),

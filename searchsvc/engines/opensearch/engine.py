@@ -267,6 +267,21 @@ class OpenSearchGeneration(Generation):
                 return None
         return cluster_from_source(found["_source"])
 
+    def cluster_count(self) -> int:
+        def count() -> int:
+            with self.reading():
+                found = self.client.search(
+                    index=self.index,
+                    body={
+                        "size": 0,
+                        "query": {"term": {"clustered": True}},
+                        "aggs": {"clusters": {"cardinality": {"field": "cluster"}}},
+                    },
+                )
+            return int(found["aggregations"]["clusters"]["value"])
+
+        return self._cached("cluster_count", count)
+
     def collected_days(self) -> dict[date, int]:
         """Stories with an exact date per day in the whole generation (estimates left out)."""
 

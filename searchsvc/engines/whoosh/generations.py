@@ -15,21 +15,32 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from searchsvc.errors import IndexBusy, IndexMissing
 
+log = logging.getLogger("searchsvc")
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 PREFIX = "gen-"
 TMP_PREFIX = ".tmp-gen-"
 META = "meta.json"
+VOCAB = "vocab.json"  # surface word → document frequency, for spelling suggestions
+CLUSTERS_FILE = "clusters.json"  # the story clusters computed at index time
+CACHE = "extract-cache.json"  # seed file → its stamp and extracted articles (indexing reuses it)
+# Per article, what dedup and clustering derive from it, for the next build to reuse.
+DERIVED = "derived.pickle"
+# The seed files' stamps alone: /api/health compares them with the seeds folder on every call,
+# and the extract cache they also sit in is hundreds of MB at 100k files.
+STAMPS = "seed-stamps.json"
 
 
 @dataclass(frozen=True)
@@ -128,16 +139,25 @@ def remove_stale(root: Path, keep: int) -> list[str]:
     """
     removed = []
     for path in root.glob(f"{TMP_PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
+        _remove_tree(path)
         removed.append(path.name)
     for path in root.glob(f".{POINTER}.*"):
         path.unlink(missing_ok=True)
     live = current_or_none(root)
     old = [g for g in generations(root) if live is None or g.name != live.name]
     for g in old[: max(0, len(old) - (keep - 1))]:
-        shutil.rmtree(g.path, ignore_errors=True)
+        _remove_tree(g.path)
         removed.append(g.name)
     return removed
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a folder; what cannot be deleted is logged (it keeps its disk space) and left."""
+
+    def report(_function: object, failed: str, exc_info: tuple) -> None:
+        log.warning("could not delete %s (%s); it stays on disk until removed", failed, exc_info[1])
+
+    shutil.rmtree(path, onerror=report)
 
 
 @contextmanager
@@ -166,3 +186,34 @@ def build_lock(root: Path, wait_s: float = 0.0) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+def load_cache(generation: Generation | None) -> dict[str, dict]:
+    if generation is None:
+        return {}
+    try:
+        return json.loads((generation.path / CACHE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def built_from(generation: Generation) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    """The (size, mtime) stamp of every seed file `generation` was built from, and the files it
+    skipped. Read once per generation and process: a generation never changes once written."""
+    path = generation.path
+    return _read_built_from(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _read_built_from(
+    path: str, _mtime_ns: int
+) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    folder = Path(path)
+    try:
+        data = json.loads((folder / STAMPS).read_text("utf-8"))
+        stamps, skipped = data["stamps"], data["skipped"]
+    except (OSError, ValueError, KeyError):  # built before the stamps file existed
+        generation = Generation(folder.parent, folder.name)
+        stamps = {name: e["stamp"] for name, e in load_cache(generation).items()}
+        skipped = [s["file"] for s in generation.meta().get("skipped", [])]
+    return {name: tuple(stamp) for name, stamp in stamps.items()}, frozenset(skipped)

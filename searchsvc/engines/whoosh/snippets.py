@@ -26,7 +26,8 @@ from whoosh.highlight import (
     top_fragments,
 )
 
-from searchsvc.analysis import TOKEN_PATTERN, word_expansion
+from searchsvc.analysis import TOKEN_PATTERN
+from searchsvc.engines.whoosh.analysis import word_expansion
 
 SNIPPET_CHARS = 240
 SURROUND = 80

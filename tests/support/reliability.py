@@ -1,6 +1,6 @@
 """Reliability drills shared by the short tests and benchmarks/reliability.py (the long runs).
 
-Everything here uses real processes on loopback: gunicorn from tests/web_helpers.LiveServer,
+Everything here uses real processes on loopback: gunicorn from tests/support/web.LiveServer,
 `python -m searchsvc index` as the rebuild script, and plain HTTP from worker threads.
 """
 
@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from searchsvc import generations as gens
-from tests.web_helpers import ROOT, http_get
+from searchsvc.engines.whoosh import generations as gens
+from tests.support.web import ROOT, http_get
 
 MARKER = "loadmarker"
 

@@ -9,12 +9,12 @@ the best version of it, and keeps the longest copy's id so ids stay stable betwe
 from __future__ import annotations
 
 import re
-import unicodedata
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import blake2b
 
+from searchsvc.analysis import strip_accents
 from searchsvc.extract.article import Article, Copy, normalise_for_identity
 from searchsvc.extract.layouts import CAPTION_PREFIXES, CREDIT_NAMES
 
@@ -149,20 +149,12 @@ def normalise_for_shingles(text: str) -> list[str]:
 
 
 _NON_WORD = re.compile(r"[\W_]+")
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
 def _fold_for_identity(text: str) -> str:
-    """normalise_for_identity, with the per-character accent stripping done only on non-ASCII
-    runs (it was the largest cost of deduplicating 10k articles)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    if not decomposed.isascii():
-        decomposed = _NON_ASCII_RUN.sub(_strip_combining, decomposed)
-    return _NON_WORD.sub(" ", decomposed.lower()).strip()
-
-
-def _strip_combining(match: re.Match[str]) -> str:
-    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
+    """normalise_for_identity (extract.article), with analysis.strip_accents: the accents of
+    non-ASCII runs only."""
+    return _NON_WORD.sub(" ", strip_accents(text).lower()).strip()
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[Shingle]:

@@ -7,6 +7,7 @@ import ctypes
 import gc
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import pickle
@@ -16,30 +17,26 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
-from searchsvc import generations as gens
 from searchsvc.analysis import surface_word_set
-from searchsvc.clusters import DEFAULT_SETTINGS, Signature, signature, write_clusters
-from searchsvc.dedup import SHINGLE_WORDS, ShingleKey, merge_duplicates, shingle_key
+from searchsvc.config import DEFAULTS
+from searchsvc.engines.base import GenerationInfo, Progress
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.engine import WhooshEngine
+from searchsvc.engines.whoosh.writing import stored_stories
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article, article_from_dict, article_to_dict
-from searchsvc.schema import build_schema, story_document, story_from_stored, story_record
-from searchsvc.segments import FastSegmentWriter, commit_with, write_segments
+from searchsvc.indexing.clusters import DEFAULT_SETTINGS, Signature, signature, write_clusters
+from searchsvc.indexing.dedup import SHINGLE_WORDS, ShingleKey, merge_duplicates, shingle_key
+from searchsvc.seeds import SeedFile, seed_files
+from searchsvc.stories import story_record
 
-CACHE = "extract-cache.json"
-VOCAB = "vocab.json"
-# Per article, what dedup and clustering derive from it, for the next build to reuse.
-DERIVED = "derived.pickle"
-# The seed files' stamps alone: /api/health compares them with the seeds folder on every call,
-# and the extract cache they also sit in is hundreds of MB at 100k files.
-STAMPS = "seed-stamps.json"
-Progress = Callable[[str, int, int], None]
+CACHE, VOCAB, DERIVED, STAMPS = gens.CACHE, gens.VOCAB, gens.DERIVED, gens.STAMPS
+log = logging.getLogger("searchsvc")
+# Below this many files (or stories to write) one process does it all.
 PARALLEL_THRESHOLD = 5_000
 
 
@@ -68,64 +65,6 @@ class BuildSummary:
         data.pop("reused")
         data["skipped"] = [{"file": f, "reason": r} for f, r in self.skipped]
         return data
-
-
-@dataclass(frozen=True)
-class SeedFile:
-    path: Path
-    name: str  # relative to the seeds folder, POSIX separators
-    stamp: tuple[int, int]  # (size, mtime_ns): unchanged stamp → reuse cached extraction
-
-
-def seed_files(seeds: Path, skipped: list[tuple[str, str]]) -> list[SeedFile]:
-    """Every regular file under `seeds` (recursively, hidden ones skipped) in a stable order.
-
-    Symlinks that lead outside the seeds folder are refused: dropping a link into seeds/ must not
-    publish arbitrary files from the machine.
-    """
-    root = seeds.resolve()
-    found: list[SeedFile] = []
-    for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for linked in [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
-            skipped.append((_printable(Path(dirpath, linked).relative_to(seeds).as_posix()),
-                            "symlinked folder not followed"))  # fmt: skip
-        for filename in sorted(filenames):
-            if filename.startswith("."):
-                continue
-            path = Path(dirpath) / filename
-            name = path.relative_to(seeds).as_posix()
-            if name != _printable(name):
-                skipped.append((_printable(name), "file name is not valid UTF-8"))
-                continue
-            try:
-                resolved = path.resolve(strict=True)
-                if not resolved.is_relative_to(root):
-                    skipped.append((name, "symlink points outside the seeds folder"))
-                    continue
-                st = resolved.stat()
-            except (OSError, RuntimeError) as exc:
-                skipped.append((name, f"cannot stat: {getattr(exc, 'strerror', None) or exc}"))
-                continue
-            if not path.is_file():
-                skipped.append((name, "not a regular file"))
-                continue
-            found.append(SeedFile(path, name, (st.st_size, st.st_mtime_ns)))
-    return found
-
-
-def _printable(name: str) -> str:
-    """A file name safe to print and store: undecodable bytes shown as U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def load_cache(generation: gens.Generation | None) -> dict[str, dict]:
-    if generation is None:
-        return {}
-    try:
-        return json.loads((generation.path / CACHE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def extract_all(
@@ -243,18 +182,8 @@ def updated_vocabulary(
         if old.get(story.id) != fingerprints[story.id]:
             counts.update(w for w in _story_words(story) if len(w) > 2)
     gone = [i for i, fp in old.items() if fingerprints.get(i) != fp]
-    if gone:
-        ix = whoosh_index.open_dir(str(previous.path))
-        try:
-            with ix.searcher() as searcher:
-                for story_id in gone:
-                    fields = searcher.document(id=story_id)
-                    if fields is None:
-                        raise ValueError(f"story {story_id} missing from {previous.name}")
-                    words = _story_words(story_from_stored(fields))
-                    counts.subtract(w for w in words if len(w) > 2)
-        finally:
-            ix.close()
+    for story in stored_stories(previous, gone) if gone else ():
+        counts.subtract(w for w in _story_words(story) if len(w) > 2)
     return {w: n for w, n in counts.items() if n > 0}
 
 
@@ -265,8 +194,9 @@ def _vocabulary_for(
     if previous and old:
         try:
             return updated_vocabulary(previous, old, stories, fingerprints)
-        except (OSError, ValueError):
-            pass  # an unreadable previous vocabulary or index: count afresh
+        except (OSError, ValueError) as exc:
+            # An unreadable previous vocabulary or index: count afresh (slower, same answer).
+            log.warning("vocabulary of %s unusable (%s); counting every story", previous.name, exc)
     return vocabulary(stories)
 
 
@@ -275,15 +205,36 @@ def _derived_version() -> dict[str, object]:
     return {"format": 2, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
 
 
+class _DerivedUnpickler(pickle.Unpickler):
+    """Reads derived data saved before dedup and clusters moved into searchsvc.indexing."""
+
+    MOVED = {
+        "searchsvc.dedup": "searchsvc.indexing.dedup",
+        "searchsvc.clusters": "searchsvc.indexing.clusters",
+    }
+
+    def find_class(self, module: str, name: str) -> object:
+        return super().find_class(self.MOVED.get(module, module), name)
+
+
 def load_derived(generation: gens.Generation | None) -> dict[str, list]:
     """Per seed file, its articles' (shingle key, cluster signature) from `generation`."""
     if generation is None:
         return {}
     try:
         with open(generation.path / DERIVED, "rb") as fh:
-            data = pickle.load(fh)
+            data = _DerivedUnpickler(fh).load()
         return data["files"] if data["version"] == _derived_version() else {}
-    except Exception:  # noqa: BLE001 - missing, truncated or foreign: derive everything afresh
+    except FileNotFoundError:
+        return {}  # built before derived data existed: derive everything afresh
+    except Exception as exc:  # noqa: BLE001 - truncated or foreign: derive everything afresh
+        log.warning(
+            "derived data of %s unusable (%s: %s); dedup keys and cluster signatures are "
+            "computed afresh",
+            generation.name,
+            type(exc).__name__,
+            exc,
+        )
         return {}
 
 
@@ -354,96 +305,35 @@ def _jsonable(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def same_schema(generation: gens.Generation) -> bool:
-    """False when the schema gained or lost a field since `generation`: then rebuild fully."""
-    ix = whoosh_index.open_dir(str(generation.path))
-    try:
-        return set(ix.schema.names()) == set(build_schema().names())
-    finally:
-        ix.close()
-
-
-def write_generation(
-    target: Path,
-    previous: gens.Generation | None,
-    stories: list[Article],
-    summary: BuildSummary,
-    progress: Progress | None,
-) -> dict[str, str]:
-    """Write the Whoosh index for `stories` into `target`, incrementally when a base exists.
-
-    Whoosh segment files are never modified after they are written, so the previous generation's
-    files can be hard-linked into the new folder and only the difference written on top.
-    """
-    fingerprints = {s.id: fingerprint(s) for s in stories}
-    old = previous.meta().get("fingerprints", {}) if previous else {}
-    if previous and old and same_schema(previous):
-        shutil.copytree(
-            previous.path,
-            target,
-            copy_function=os.link,
-            ignore=shutil.ignore_patterns("*LOCK*", CACHE, VOCAB, STAMPS, DERIVED, gens.META),
-        )
-        ix = whoosh_index.open_dir(str(target))
-        to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
-        to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
-    else:
-        target.mkdir(parents=True)
-        ix = whoosh_index.create_in(str(target), build_schema())
-        to_delete, to_add = [], stories
-    procs = 2 if len(to_add) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 else 1
-    writer = FastSegmentWriter(ix)
-    try:
-        if to_delete:  # one searcher for all: Whoosh opens every segment anew per delete
-            with writer.searcher() as searcher:
-                for story_id in to_delete:
-                    writer.delete_by_term("id", story_id, searcher=searcher)
-        if procs > 1:
-            segments = write_segments(ix, to_add, story_document, procs)
-            if progress:
-                progress("index", len(to_add), len(to_add))
-            commit_with(writer, segments)
-        else:
-            for done, story in enumerate(to_add, 1):
-                writer.add_document(**story_document(story))
-                if progress and (done % 200 == 0 or done == len(to_add)):
-                    progress("index", done, len(to_add))
-            writer.commit()
-    except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
-        raise
-    ix.close()
-    summary.added, summary.deleted = len(to_add), len(to_delete)
-    return fingerprints
-
-
 def build(
     seeds: Path,
     root: Path,
     *,
     full: bool = False,
-    max_bytes: int = 20 * 1024 * 1024,
-    keep: int = 3,
+    max_bytes: int = DEFAULTS.max_file_bytes,
+    keep: int = DEFAULTS.generations_kept,
     lock_wait_s: float = 0.0,
     progress: Progress | None = None,
 ) -> BuildSummary:
     """Build a new generation from every file under `seeds` and make it live atomically.
 
-    Raises IndexBusy when another build holds the lock. A crash at any point leaves the live
-    generation untouched; the next build clears what the crashed one left behind.
+    lock → extract → dedup → cluster → engine.writer().write → publish → prune. Raises IndexBusy
+    when another build holds the lock. A crash at any point leaves the live generation
+    untouched; the next build clears what the crashed one left behind.
     """
     started = time.perf_counter()
     summary = BuildSummary(full=full)
     root.mkdir(parents=True, exist_ok=True)
-    with gens.build_lock(root, wait_s=lock_wait_s):
-        gens.remove_stale(root, keep=keep + 1)
+    engine = WhooshEngine(root)
+    writer = engine.writer()
+    with engine.build_lock(wait_s=lock_wait_s):
+        writer.prune(keep + 1)
         previous = None if full else gens.current_or_none(root)
         summary.full = previous is None
         files = seed_files(seeds, summary.skipped)
         summary.files_seen = len(files) + len(summary.skipped)
         articles, cache, fresh = extract_all(
-            files, load_cache(previous), summary, max_bytes, progress
+            files, gens.load_cache(previous), summary, max_bytes, progress
         )
         kept = load_derived(previous)
         known = {name: kept[name] for name in summary.reused if name in kept} | fresh
@@ -455,10 +345,10 @@ def build(
         if not stories:
             summary.seconds = time.perf_counter() - started
             return summary
-        name = gens.next_name(root)
-        target = root / f"{gens.TMP_PREFIX}{name.removeprefix(gens.PREFIX)}"
+        name = writer.next_name()
+        target = writer.temporary_folder(name)
         # The shingle keys are a quarter of a GB at 100k articles: saved now and let go before
-        # the index is written, beside the build (remove_stale clears it if the build dies).
+        # the index is written, beside the build (prune clears it if the build dies).
         pending = root / f"{target.name}.derived"
         # A failed write (disk full, read-only folder, Ctrl-C) removes its own partial
         # generation; the live one is never touched before the final rename.
@@ -467,73 +357,53 @@ def build(
             save_derived(pending, articles, summary, keys, signatures)
             del keys
             release_free_memory()
-            fingerprints = write_generation(target, previous, stories, summary, progress)
+            fingerprints = {s.id: fingerprint(s) for s in stories}
+            info = GenerationInfo(
+                name=name,
+                doc_count=len(stories),
+                built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                seeds=str(seeds.resolve()),
+                extra={"fingerprints": fingerprints, "parallel_threshold": PARALLEL_THRESHOLD},
+            )
+            base = previous.name if previous else None
+            writer.write(stories, [], info, base, progress)
+            summary.added, summary.deleted = writer.written
             os.replace(pending / DERIVED, target / DERIVED)
             pending.rmdir()
-            meta = {
-                "generation": name,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "seeds": str(seeds.resolve()),
-                "doc_count": len(stories),
-                "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
-                "skipped": summary.as_dict()["skipped"],
-                "fingerprints": fingerprints,
-            }
-            (target / gens.META).write_text(json.dumps(meta), "utf-8")
-            write_json_object(target / CACHE, cache)
-            stamps = {name: entry["stamp"] for name, entry in cache.items()}
-            (target / STAMPS).write_text(
-                json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}),
-                "utf-8",
-            )
+            write_side_files(target, info, summary, cache)
             (target / VOCAB).write_text(
                 json.dumps(_vocabulary_for(previous, stories, fingerprints), ensure_ascii=False),
                 "utf-8",
             )
             write_clusters(target, stories, known=signatures)
-            live = gens.switch_to(root, target)
+            writer.publish(name)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             shutil.rmtree(pending, ignore_errors=True)
             raise
-        summary.generation = live.name
-        gens.remove_stale(root, keep=keep)
+        summary.generation = name
+        writer.prune(keep)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def freshness(seeds: Path, generation: gens.Generation | None) -> dict[str, object]:
-    """Which seed files the live generation does not reflect: new or changed, and removed."""
-    skipped: list[tuple[str, str]] = []
-    files = seed_files(seeds, skipped) if seeds.is_dir() else []
-    if generation is None:
-        return {"stale": True, "changed": [f.name for f in files], "removed": []}
-    cache, known_skipped = built_from(generation)
-    changed = [
-        f.name for f in files if f.name not in known_skipped and cache.get(f.name) != f.stamp
-    ]
-    present = {f.name for f in files} | {name for name, _ in skipped}
-    removed = sorted(name for name in cache if name not in present)
-    return {"stale": bool(changed or removed), "changed": changed, "removed": removed}
-
-
-def built_from(generation: gens.Generation) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
-    """The (size, mtime) stamp of every seed file `generation` was built from, and the files it
-    skipped. Read once per generation and process: a generation never changes once written."""
-    path = generation.path
-    return _read_built_from(str(path), path.stat().st_mtime_ns)
-
-
-@lru_cache(maxsize=4)
-def _read_built_from(
-    path: str, _mtime_ns: int
-) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
-    folder = Path(path)
-    try:
-        data = json.loads((folder / STAMPS).read_text("utf-8"))
-        stamps, skipped = data["stamps"], data["skipped"]
-    except (OSError, ValueError, KeyError):  # built before the stamps file existed
-        generation = gens.Generation(folder.parent, folder.name)
-        stamps = {name: e["stamp"] for name, e in load_cache(generation).items()}
-        skipped = [s["file"] for s in generation.meta().get("skipped", [])]
-    return {name: tuple(stamp) for name, stamp in stamps.items()}, frozenset(skipped)
+def write_side_files(
+    target: Path, info: GenerationInfo, summary: BuildSummary, cache: dict[str, dict]
+) -> None:
+    """meta.json (what the generation says about itself), the extract cache and the seed
+    stamps, beside the index (the next build and /api/health read them)."""
+    meta = {
+        "generation": info.name,
+        "built_at": info.built_at,
+        "seeds": info.seeds,
+        "doc_count": info.doc_count,
+        "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
+        "skipped": summary.as_dict()["skipped"],
+        "fingerprints": info.extra["fingerprints"],
+    }
+    (target / gens.META).write_text(json.dumps(meta), "utf-8")
+    write_json_object(target / CACHE, cache)
+    stamps = {name: entry["stamp"] for name, entry in cache.items()}
+    (target / STAMPS).write_text(
+        json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}), "utf-8"
+    )

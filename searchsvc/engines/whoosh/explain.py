@@ -8,12 +8,14 @@ any-word searches included — without parsing the query a second time.
 from __future__ import annotations
 
 import re
+import threading
 
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
-from searchsvc.analysis import TOKEN_PATTERN, word_expansion
-from searchsvc.schema import FIELD_BOOSTS, QUERY_FIELDS
+from searchsvc.analysis import TOKEN_PATTERN
+from searchsvc.engines.whoosh.analysis import word_expansion
+from searchsvc.engines.whoosh.schema import FIELD_BOOSTS, QUERY_FIELDS
 
 # Fields a reader can see on the page, in the order chips are shown. `title` and `body` are
 # always present in `matched` (possibly empty) so clients can rely on them.
@@ -77,6 +79,7 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
 _QUERY_UNITS: dict[str, tuple[bool, tuple[str, ...]]] = {}
 # Per set of terms, raw tokens known to give one of them, and known not to.
 _KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
+_KNOWN_LOCK = threading.Lock()
 
 
 def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
@@ -99,9 +102,12 @@ def _known_words(terms: frozenset[str]) -> tuple[set[str], set[str]]:
     """Raw words known to give one of `terms`, and known not to (kept for 64 term sets)."""
     known = _KNOWN.get(terms)
     if known is None:
-        if len(_KNOWN) >= 64:
-            _KNOWN.pop(next(iter(_KNOWN)))
-        known = _KNOWN[terms] = (set(), set())
+        with _KNOWN_LOCK:  # searches on other threads evict and add too
+            known = _KNOWN.get(terms)
+            if known is None:
+                if len(_KNOWN) >= 64:
+                    _KNOWN.pop(next(iter(_KNOWN)))
+                known = _KNOWN[terms] = (set(), set())
     return known
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from searchsvc.cli import gunicorn_command
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 READY_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 15.0
 POLL_INTERVAL_S = 0.05

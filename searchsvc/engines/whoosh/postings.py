@@ -2,7 +2,7 @@
 
 Whoosh answers a query by stepping matcher objects through the postings one document at a time,
 in Python: about 1 µs per posting to decode, and several more per posting and query level to
-merge and score. `search.run` used to do that twice per query (an unscored pass for the exact
+merge and score. the matcher path does that twice per query (an unscored pass for the exact
 total and facets, a block-max pass for the top hits), which made those two passes three
 quarters of a search at 100k stories (benchmarks/search_speed.py, profiled per phase).
 
@@ -19,6 +19,7 @@ scores.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import nlargest
@@ -32,7 +33,7 @@ from whoosh.scoring import BM25FScorer, WeightingModel
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from searchsvc.ranking import HeadFirst
+from searchsvc.engines.whoosh.ranking import HeadFirst
 
 Scores = dict[int, float]  # global document number → score
 # Postings kept decoded per process and generation (≈ 100 bytes each as dict entries).
@@ -52,7 +53,7 @@ class PostingsCache:
         self._lock = threading.Lock()
 
     def term(self, fieldname: str, text: str, weighting: WeightingModel, boost: float) -> Scores:
-        key = (fieldname, text, _weighting_key(weighting), boost)
+        key = (fieldname, text, weighting_key(weighting), boost)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -112,7 +113,7 @@ class Unsupported(Exception):
     """This query (or index) is answered by the matcher path instead."""
 
 
-def _weighting_key(weighting: WeightingModel) -> tuple:
+def weighting_key(weighting: WeightingModel) -> tuple:
     return (
         type(weighting).__name__,
         getattr(weighting, "B", None),
@@ -152,57 +153,64 @@ def _decoded(matcher) -> tuple[list[int], list[float], set[int]]:  # noqa: ANN00
     return ids, weights, excluded
 
 
-def evaluate(cache: PostingsCache, q: wq.Query, weighting: WeightingModel) -> Scores | None:
-    """Every match of `q` with its score, or None when `q` needs the matcher path."""
+def evaluate(
+    cache: PostingsCache, q: wq.Query, weighting: WeightingModel, deadline: float | None = None
+) -> Scores | None:
+    """Every match of `q` with its score, or None when `q` needs the matcher path.
+
+    Past `deadline` (time.monotonic()) no further term is read: the answer is None, and the
+    matcher path, which stops at its first check, reports the search as timed out.
+    """
     try:
-        return _scores(cache, q, weighting)
+        return _scores(cache, q, weighting, deadline)
     except Unsupported:
         return None
 
 
-def _scores(cache: PostingsCache, q: wq.Query, weighting: WeightingModel) -> Scores:
+def _scores(
+    cache: PostingsCache, q: wq.Query, weighting: WeightingModel, deadline: float | None
+) -> Scores:
     if isinstance(q, wq.Term):
-        if not isinstance(q.text, str) or q.fieldname not in cache.searcher.schema:
-            raise Unsupported("term")
-        if not cache.searcher.schema[q.fieldname].scorable:
-            raise Unsupported("unscored field")
-        return cache.term(q.fieldname, q.text, weighting, q.boost)
+        return _term_scores(cache, q, weighting, deadline)
     if q is wq.NullQuery:
         return {}
     if type(q) is wq.Or and q.boost == 1.0 and not q.minmatch and q.scale is None:
-        return _union([_scores(cache, c, weighting) for c in q.subqueries])
+        return _union([_scores(cache, c, weighting, deadline) for c in q.subqueries])
     if type(q) is wq.And and q.boost == 1.0:
-        return _intersection([_scores(cache, c, weighting) for c in q.subqueries])
+        return _intersection([_scores(cache, c, weighting, deadline) for c in q.subqueries])
     if type(q) is HeadFirst:
         return _head_first(
-            q, _scores(cache, q.child, weighting), _scores(cache, q.feedback, weighting)
+            q,
+            _scores(cache, q.child, weighting, deadline),
+            _scores(cache, q.feedback, weighting, deadline),
         )
     if type(q) is wq.AndNot and q.boost == 1.0:
-        positive = _scores(cache, q.a, weighting)
-        negative = _scores(cache, q.b, weighting)
+        positive = _scores(cache, q.a, weighting, deadline)
+        negative = _scores(cache, q.b, weighting, deadline)
         return {d: s for d, s in positive.items() if d not in negative}
     raise Unsupported(type(q).__name__)
 
 
+def _term_scores(
+    cache: PostingsCache, q: wq.Term, weighting: WeightingModel, deadline: float | None
+) -> Scores:
+    if deadline is not None and time.monotonic() > deadline:
+        raise Unsupported("deadline passed")
+    if not isinstance(q.text, str) or q.fieldname not in cache.searcher.schema:
+        raise Unsupported("term")
+    if not cache.searcher.schema[q.fieldname].scorable:
+        raise Unsupported("unscored field")
+    return cache.term(q.fieldname, q.text, weighting, q.boost)
+
+
 def _head_first(q: HeadFirst, child: Scores, feedback: Scores) -> Scores:
-    """ranking.HeadFirst's scores: the first round's head as it was, then the feedback mix
-    squashed below the head's lowest score, for every story the query's words match."""
-    head, share = q.head, q.child_share
-    floor = min(head.values(), default=None)
-    if floor is not None:
-        floor = max(floor, 1e-9)
-    mixed: Scores = {}
-    for docnum, score in child.items():
-        kept = head.get(docnum)
-        if kept is not None:
-            mixed[docnum] = kept
-            continue
-        score = share * score
-        extra = feedback.get(docnum)
-        if extra is not None:
-            score += extra
-        mixed[docnum] = score if floor is None else floor * score / (score + floor)
-    return mixed
+    """ranking.HeadFirst's scores: the first round's head as it was, then HeadFirst.mixed for
+    every other story the query's words match."""
+    head = q.head
+    return {
+        docnum: head[docnum] if docnum in head else q.mixed(score, feedback.get(docnum))
+        for docnum, score in child.items()
+    }
 
 
 def _union(parts: list[Scores]) -> Scores:

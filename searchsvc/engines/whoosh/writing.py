@@ -1,0 +1,164 @@
+"""Writing Whoosh generations (the indexing side only; a serving process never imports this).
+
+A new generation is written into a temporary folder beside the live ones: incrementally when a
+previous generation with the same schema exists (its segment files, never modified once
+written, are hard-linked and only the difference is written on top), else from scratch. It
+goes live by the atomic pointer switch of generations.switch_to.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from searchsvc.engines.base import GenerationWriter, Progress
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh.schema import build_schema, story_document, story_from_stored
+from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
+from searchsvc.extract.article import Article
+
+# Side files a build keeps beside a generation, never hard-linked into the next one.
+SIDE_FILES = (gens.CACHE, gens.VOCAB, gens.STAMPS, gens.DERIVED, gens.META)
+
+
+def same_schema(generation: gens.Generation) -> bool:
+    """False when the schema gained or lost a field since `generation`: then rebuild fully."""
+    ix = whoosh_index.open_dir(str(generation.path))
+    try:
+        return set(ix.schema.names()) == set(build_schema().names())
+    finally:
+        ix.close()
+
+
+def write_generation(  # noqa: PLR0913 - the parts of one write
+    target: Path,
+    previous: gens.Generation | None,
+    stories: list[Article],
+    fingerprints: dict[str, str],
+    progress: Progress | None,
+    parallel_threshold: int,
+) -> tuple[int, int]:
+    """Write the Whoosh index for `stories` into `target`, incrementally when a base exists;
+    (stories added, stories deleted). `fingerprints` tells a changed story from a kept one.
+
+    Whoosh segment files are never modified after they are written, so the previous generation's
+    files can be hard-linked into the new folder and only the difference written on top.
+    """
+    ix, to_delete, to_add = _start_from(target, previous, stories, fingerprints)
+    procs = 2 if len(to_add) >= parallel_threshold and (os.cpu_count() or 1) > 1 else 1
+    writer = FastSegmentWriter(ix)
+    try:
+        _delete(writer, to_delete)
+        if procs > 1:
+            segments = write_segments(ix, to_add, story_document, procs)
+            if progress:
+                progress("index", len(to_add), len(to_add))
+            commit_with(writer, segments)
+        else:
+            _add_one_by_one(writer, to_add, progress)
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    ix.close()
+    return len(to_add), len(to_delete)
+
+
+def _start_from(
+    target: Path,
+    previous: gens.Generation | None,
+    stories: list[Article],
+    fingerprints: dict[str, str],
+) -> tuple[whoosh_index.Index, list[str], list[Article]]:
+    """The new index (the previous one's segments hard-linked, when usable), the ids to
+    delete from it and the stories to add."""
+    old = previous.meta().get("fingerprints", {}) if previous else {}
+    if not (previous and old and same_schema(previous)):
+        target.mkdir(parents=True)
+        return whoosh_index.create_in(str(target), build_schema()), [], stories
+    shutil.copytree(
+        previous.path,
+        target,
+        copy_function=os.link,
+        ignore=shutil.ignore_patterns("*LOCK*", *SIDE_FILES),
+    )
+    to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
+    to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
+    return whoosh_index.open_dir(str(target)), to_delete, to_add
+
+
+def _delete(writer: FastSegmentWriter, story_ids: list[str]) -> None:
+    if story_ids:  # one searcher for all: Whoosh opens every segment anew per delete
+        with writer.searcher() as searcher:
+            for story_id in story_ids:
+                writer.delete_by_term("id", story_id, searcher=searcher)
+
+
+def _add_one_by_one(
+    writer: FastSegmentWriter, stories: list[Article], progress: Progress | None
+) -> None:
+    for done, story in enumerate(stories, 1):
+        writer.add_document(**story_document(story))
+        if progress and (done % 200 == 0 or done == len(stories)):
+            progress("index", done, len(stories))
+    writer.commit()
+
+
+def stored_stories(folder: gens.Generation, story_ids: list[str]) -> list[Article]:
+    """The stories of `folder` with these ids (ValueError names one that is missing)."""
+    ix = whoosh_index.open_dir(str(folder.path))
+    try:
+        with ix.searcher() as searcher:
+            found = []
+            for story_id in story_ids:
+                fields = searcher.document(id=story_id)
+                if fields is None:
+                    raise ValueError(f"story {story_id} missing from {folder.name}")
+                found.append(story_from_stored(fields))
+            return found
+    finally:
+        ix.close()
+
+
+class WhooshWriter(GenerationWriter):
+    """The writing side of one index root (WhooshEngine.writer())."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.written = (0, 0)  # (stories added, stories deleted) by the last write()
+
+    def next_name(self) -> str:
+        return gens.next_name(self.root)
+
+    def temporary_folder(self, name: str) -> Path:
+        """Where generation `name` is written before it goes live (cleared if the build dies)."""
+        return self.root / f"{gens.TMP_PREFIX}{name.removeprefix(gens.PREFIX)}"
+
+    def write(  # noqa: PLR0913 - the contract's parts
+        self,
+        stories,  # noqa: ANN001 - Iterable[Article]
+        clusters,  # noqa: ANN001, ARG002 - written beside it by the pipeline (clusters.json)
+        info,  # noqa: ANN001 - GenerationInfo
+        base: str | None,
+        progress: Progress | None = None,
+    ) -> str:
+        previous = gens.Generation(self.root, base) if base else None
+        fingerprints = info.extra.get("fingerprints", {})
+        self.written = write_generation(
+            self.temporary_folder(info.name),
+            previous,
+            list(stories),
+            fingerprints,
+            progress,
+            parallel_threshold=info.extra.get("parallel_threshold", 5_000),
+        )
+        return info.name
+
+    def publish(self, name: str) -> None:
+        gens.switch_to(self.root, self.temporary_folder(name))
+
+    def prune(self, keep: int) -> list[str]:
+        return gens.remove_stale(self.root, keep=keep)

@@ -1,0 +1,220 @@
+"""The Whoosh engine's fast paths against Whoosh's own answers, on a realistic index.
+
+The index is ~1,500 real news articles (../shared/data/news, make_corpus.py) built in three
+incremental steps, so it has three segments, deleted documents (files removed and changed) and
+posting lists of many blocks: the branches the 7-story seed index never reaches. Compared:
+cached-postings scores and totals with Whoosh's scoring of every match (same model), the
+segment writer with Whoosh's SegmentWriter, and snippets with Whoosh's highlighter.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.searching import Results
+from whoosh.writing import SegmentWriter
+
+from searchsvc.engines.whoosh import snippets
+from searchsvc.engines.whoosh.compiling import QueryCompiler
+from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
+from searchsvc.engines.whoosh.execution import CachedTerms, attach_matched_terms
+from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, top
+from searchsvc.engines.whoosh.ranking import natural_query, weighting
+from searchsvc.engines.whoosh.schema import build_schema, story_document
+from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
+from searchsvc.indexing.pipeline import build
+from searchsvc.model import SearchRequest
+from searchsvc.query import parse
+from searchsvc.ranking import DEFAULT_RANKING, searchable_words
+from searchsvc.search import search
+from tests.support import SHARED_DATA, require
+
+pytestmark = pytest.mark.slow
+
+MAKE_CORPUS = SHARED_DATA / "news" / "make_corpus.py"
+FILES = 1500
+KEYWORD_QUERIES = [
+    "said",
+    "market",
+    "government",
+    "oil prices",
+    "bank OR market",
+    "market -oil",
+    "year",
+    "shares rose",
+    "econom*",
+]
+SENTENCE = "central bank raises interest rates to fight inflation in the economy"
+
+
+@pytest.fixture(scope="session")
+def realistic(tmp_path_factory: pytest.TempPathFactory) -> WhooshGeneration:
+    """Built once per session: 600 files, then 500 more, then the rest with 20 files removed
+    and 20 changed (deleted and re-added); three segments, the first with deletions."""
+    require(MAKE_CORPUS.is_file(), f"{MAKE_CORPUS} is missing")
+    folder = tmp_path_factory.mktemp("realistic")
+    corpus, seeds, root = folder / "corpus", folder / "seeds", folder / "index"
+    subprocess.run(
+        [sys.executable, str(MAKE_CORPUS), "--n", str(FILES), "--out", str(corpus)],
+        check=True,
+        capture_output=True,
+    )
+    files = sorted(corpus.iterdir())
+    seeds.mkdir()
+    for start, stop in ((0, 600), (600, 1100), (1100, FILES)):
+        for path in files[start:stop]:
+            shutil.copy(path, seeds / path.name)
+        if stop == FILES:
+            for path in files[0:40:2]:
+                (seeds / path.name).unlink()
+            for path in files[41:100:3]:
+                changed = seeds / path.name
+                changed.write_text(changed.read_text("utf-8") + "\n\nA correction.\n", "utf-8")
+        build(seeds, root)
+    engine = WhooshEngine(root)
+    yield engine.live()
+    engine.close()
+
+
+def test_the_index_has_segments_deletions_and_long_posting_lists(realistic):
+    leaves = realistic.searcher.reader().leaf_readers()
+    assert len(leaves) >= 3
+    assert any(reader.has_deletions() for reader, _ in leaves)
+    reader = realistic.searcher.reader()
+    assert reader.doc_frequency("body", "said") > 4 * 128  # W3 posting blocks hold 128
+
+
+def whoosh_scores(generation: WhooshGeneration, q, model) -> dict[int, float]:
+    every = generation.scoring(model).search(q, limit=None)
+    return {hit.docnum: hit.score for hit in every}
+
+
+def assert_same_scores(ours: dict[int, float], whooshs: dict[int, float]) -> None:
+    assert ours.keys() == whooshs.keys()
+    assert all(abs(ours[d] - whooshs[d]) < 1e-6 for d in ours)
+
+
+@pytest.mark.parametrize("text", KEYWORD_QUERIES)
+def test_cached_postings_score_every_match_as_whoosh_does(realistic, text):
+    model = weighting(DEFAULT_RANKING)
+    q = QueryCompiler(realistic.searcher.reader(), 256).compile(parse(text))
+    ours = evaluate(PostingsCache(realistic.searcher), q, model)
+    assert ours is not None, "expected the cached-postings path"
+    whooshs = whoosh_scores(realistic, q, model)
+    assert len(whooshs) > 0
+    assert_same_scores(ours, whooshs)
+    result = search(realistic, SearchRequest(q=text, per_page=20).validate(), time_limit_s=None)
+    best = sorted(whooshs.items(), key=lambda ds: (-ds[1], ds[0]))[:20]
+    stored = realistic.searcher.stored_fields
+    assert result.total == len(whooshs)
+    assert [h.id for h in result.hits] == [stored(d)["id"] for d, _ in best]
+    assert [h.score for h in result.hits] == [round(s, 4) for _, s in best]
+
+
+@pytest.mark.parametrize("text", [*KEYWORD_QUERIES, SENTENCE])
+def test_matched_terms_read_from_cached_postings_equal_the_matcher_walk(realistic, text):
+    """attach_matched_terms' two ways of finding a hit's terms give the same answer."""
+    words = searchable_words(text)
+    plan_mode = "natural" if len(words) >= DEFAULT_RANKING.natural_min_words else "all"
+    model = weighting(DEFAULT_RANKING, plan_mode)
+    searcher = realistic.scoring(model)
+    if plan_mode == "natural":
+        q = natural_query(words, DEFAULT_RANKING, searcher, depth=100)
+    else:
+        q = QueryCompiler(searcher.reader(), 256).compile(parse(text))
+    scores = evaluate(realistic.caches.postings, q, model)
+    results = Results(searcher, q, top(scores, 30))
+    docnums = [results.docnum(n) for n in range(results.scored_length())]
+    attach_matched_terms(results, docnums, CachedTerms(realistic.caches.postings, q, model))
+    cached = {docnum: sorted(terms) for docnum, terms in results.docterms.items()}
+    attach_matched_terms(results, docnums)
+    assert {docnum: sorted(terms) for docnum, terms in results.docterms.items()} == cached
+    assert sum(len(terms) for terms in cached.values()) >= len(docnums)
+
+
+def test_natural_language_with_feedback_scores_as_whoosh_does(realistic):
+    model = weighting(DEFAULT_RANKING, "natural")
+    natural = realistic.scoring(model)
+    q = natural_query(searchable_words(SENTENCE), DEFAULT_RANKING, natural, depth=100)
+    ours = evaluate(PostingsCache(realistic.searcher), q, model)
+    assert ours is not None
+    assert_same_scores(ours, whoosh_scores(realistic, q, model))
+
+
+def write_with(folder: Path, stories: list, writer_class: type) -> None:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = writer_class(ix, compound=False)
+    for story in stories:
+        writer.add_document(**story_document(story))
+    writer.commit()
+
+
+def test_the_segment_writer_writes_whoosh_s_bytes(realistic, tmp_path):
+    stories = sorted(realistic.stories(), key=lambda story: story.id)
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        write_with(tmp_path / name, stories, writer_class)
+    written = {
+        name: sorted(
+            (p.suffix, p.read_bytes())
+            for p in (tmp_path / name).iterdir()
+            if not p.name.startswith("_")
+        )
+        for name in ("whoosh", "fast")
+    }
+    assert written["fast"] == written["whoosh"]
+
+
+def postings_by_id(folder: Path) -> tuple[dict, dict]:
+    """Every (field, term) → {story id: (frequency, positions)}, and stored fields by id."""
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
+        postings = {}
+        for field_name, term in reader.all_terms():
+            matcher = reader.postings(field_name, term)
+            found = {}
+            while matcher.is_active():
+                wanted = matcher.supports("positions")
+                positions = tuple(matcher.value_as("positions")) if wanted else ()
+                found[ids[matcher.id()]] = (matcher.weight(), positions)
+                matcher.next()
+            postings[(field_name, term)] = found
+        stored = {fields["id"]: fields for _, fields in reader.iter_docs()}
+    ix.close()
+    return postings, stored
+
+
+def test_the_parallel_segment_writers_index_what_whoosh_s_writer_does(realistic, tmp_path):
+    stories = sorted(realistic.stories(), key=lambda story: story.id)
+    write_with(tmp_path / "whoosh", stories, SegmentWriter)
+    folder = tmp_path / "parallel"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = FastSegmentWriter(ix)
+    commit_with(writer, write_segments(ix, stories, story_document, 2))
+    ix.close()
+    assert postings_by_id(folder) == postings_by_id(tmp_path / "whoosh")
+
+
+def test_snippets_equal_whooshs_highlighter(realistic, monkeypatch):
+    seen = []
+    best_passage = snippets.best_passage
+
+    def both(hit, field_name, text):
+        ours = best_passage(hit, field_name, text)
+        seen.append((ours, snippets._HIGHLIGHTER.highlight_hit(hit, field_name, text=text, top=1)))
+        return ours
+
+    monkeypatch.setattr(snippets, "best_passage", both)
+    for text in [*KEYWORD_QUERIES, '"interest rates"', SENTENCE]:
+        search(realistic, SearchRequest(q=text, per_page=30).validate(), time_limit_s=None)
+    assert len(seen) >= 200
+    assert sum("<mark>" in ours for ours, _ in seen) >= 200
+    assert [ours for ours, _ in seen] == [whooshs for _, whooshs in seen]
