@@ -5,8 +5,8 @@
 
 make_corpus.py's N files (corpus.ensure_corpus) are built into a Whoosh index by the real
 indexer (`searchsvc.indexing.pipeline.build`: extraction, dedup, clusters); the stories and
-clusters that build produced are read back and written into OpenSearch with the engine's writer (no pipeline writes
-to an Engine on main yet), so both engines hold exactly the same stories. Then the
+clusters that build produced are read back and written into OpenSearch with the engine's
+writer, so both engines hold exactly the same stories. Then the
 search_speed.py query mix runs on both, each query as search() asks it (mode, widening to any
 word, filters, sort, 10 hits with snippets, the 2 s deadline), and the script prints build
 times, p50/p95/p99 latency, the share of queries with equal totals (and the first differing
