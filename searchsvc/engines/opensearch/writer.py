@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from opensearchpy import OpenSearch
 from opensearchpy.helpers import streaming_bulk
 
-from searchsvc.analysis import english_analyzer, plain_analyzer, surface_word_set
+from searchsvc.analysis import index_words, label_words, surface_word_set
 from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
 from searchsvc.engines.opensearch import stems
 from searchsvc.engines.opensearch.client import answering
@@ -229,18 +229,16 @@ class IndexWords:
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[str]] = {}
-        self._text = english_analyzer()
-        self._label = plain_analyzer()
 
     def add(self, story: Article) -> None:
         free_text = {"title": story.title, "body": indexed_body(story), "caption": story.caption}
         for field_name, value in free_text.items():
             if value:
-                self._count(field_name, self._text.term_positions(value).keys())
+                self._count(field_name, index_words(value))
         labels = {"outlet_text": story.outlet, "category_text": story.category}
         for field_name, value in labels.items():
             if value:
-                self._count(field_name, {t.text for t in self._label(value, mode="index")})
+                self._count(field_name, label_words(value))
 
     def _count(self, field_name: str, words: Iterable[str]) -> None:
         self.counts.setdefault(field_name, Counter()).update(words)
