@@ -125,8 +125,8 @@ def error_form(parameter: str) -> dict:
     kept = SearchRequest(
         q=args.get("q", "")[: core.settings().max_query_chars],
         sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
-        outlet=_valid(core._label, args, "outlet"),
-        category=_valid(core._label, args, "category"),
+        outlet=_valid(core._labels, args, "outlet") or (),
+        category=_valid(core._labels, args, "category") or (),
         date_from=_valid(core._iso_date, args, "from"),
         date_to=_valid(core._iso_date, args, "to"),
     )
@@ -258,17 +258,23 @@ def search_url(search_request: SearchRequest, **changes: object) -> str:
     return url_for("pages.search", **core.request_args(search_request, **changes))
 
 
+def toggled(chosen: tuple[str, ...], value: str) -> tuple[str, ...]:
+    """The facet's choice with `value` added, or taken out when it was in."""
+    return tuple(v for v in chosen if v != value) if value in chosen else (*chosen, value)
+
+
 def facet_links(search_request: SearchRequest, result: SearchResult) -> dict[str, list[FacetLink]]:
     links: dict[str, list[FacetLink]] = {}
     for name in ("outlet", "category"):
-        current = getattr(search_request, name)
+        chosen = getattr(search_request, name)
         links[name] = [
             FacetLink(
                 value=f["value"],
                 label=f["value"],
                 count=f["count"],
-                url=search_url(search_request, **{name: f["value"], "page": 1}),
-                active=f["value"] == current,
+                # A value adds itself to the facet's choice (any of them), or leaves it again.
+                url=search_url(search_request, **{name: toggled(chosen, f["value"]), "page": 1}),
+                active=f["value"] in chosen,
             )
             for f in result.facets.get(name, [])
         ]
@@ -336,17 +342,13 @@ def sort_links(search_request: SearchRequest) -> list[tuple[str, str, bool]]:
 def active_filters(search_request: SearchRequest) -> list[tuple[str, str]]:
     """(description, URL without this filter) for each filter in force."""
     filters = []
-    if search_request.outlet:
-        filters.append(
-            (f"Outlet: {search_request.outlet}", search_url(search_request, outlet=None, page=1))
-        )
-    if search_request.category:
-        filters.append(
-            (
-                f"Category: {search_request.category}",
-                search_url(search_request, category=None, page=1),
+    for name, title in (("outlet", "Outlet"), ("category", "Category")):
+        chosen = getattr(search_request, name)
+        for value in chosen:
+            others = tuple(v for v in chosen if v != value)
+            filters.append(
+                (f"{title}: {value}", search_url(search_request, **{name: others, "page": 1}))
             )
-        )
     if search_request.date_from or search_request.date_to:
         low = search_request.date_from.isoformat() if search_request.date_from else "…"
         high = search_request.date_to.isoformat() if search_request.date_to else "…"
