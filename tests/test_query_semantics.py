@@ -83,3 +83,17 @@ def test_the_api_takes_several_outlets_and_the_page_shows_each_as_a_chip(client)
     page = client.get("/search?q=&outlet=Jiji+Press&outlet=Asahi+Shimbun").get_data(as_text=True)
     assert "Outlet: Jiji Press" in page and "Outlet: Asahi Shimbun" in page
     assert client.get("/api/search?q=korea&sort=newest&sort=oldest").status_code == 400
+
+
+def test_a_capped_prefix_keeps_its_most_frequent_words_and_names_dropped_ones(opened):
+    counts = {
+        term.decode() if isinstance(term, bytes) else term: info.doc_frequency()
+        for term, info in opened.searcher.reader().iter_prefix("body", "co")
+    }
+    result = search(opened, SearchRequest(q="co*").validate(), max_expansion=3)
+    (warning,) = [w for w in result.query["warnings"] if "most frequent" in w]
+    assert f"matches {len(counts)} words; the 3 most frequent were searched" in warning
+    dropped = warning.split("dropped e.g. ")[1].rstrip(", .)").split(", ")
+    kept_least = sorted(counts.values(), reverse=True)[2]
+    assert all(counts[word] <= kept_least for word in dropped if word in counts), (dropped, counts)
+    assert "the first" not in warning  # not the alphabetically first any more
