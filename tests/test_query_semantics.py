@@ -19,6 +19,7 @@ def test_only_bare_words_are_written_plainly():
     assert not written_plainly("north korea missile -test")
     assert not written_plainly("title:korea missile test launch")
     assert not written_plainly("north korea missile tes*")
+    assert written_plainly("chronic kidney disease (CKD) progression")
 
 
 def test_explicit_and_between_four_words_requires_every_word(opened):
