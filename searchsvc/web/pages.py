@@ -17,6 +17,7 @@ from searchsvc.engines.base import Generation
 from searchsvc.errors import GenerationGone, IndexMissing, InvalidParameter, QuerySyntaxError
 from searchsvc.model import SORTS, SearchRequest, SearchResult
 from searchsvc.query import OPERATORS, literal_words
+from searchsvc.search import resolve_labels
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -165,6 +166,9 @@ def home() -> str:
 @blueprint.get("/search")
 def search() -> str:
     search_request, opened, gone = core.resolve_generation(core.parse_search_args(request.args))
+    # Facet values as the index names them ("jiji press" → "Jiji Press"), so the chips, the
+    # ticked boxes and the facet list agree with what was searched.
+    search_request, _ = resolve_labels(opened, search_request)
     problem = None
     try:
         result: SearchResult | None = core.run_search(search_request, opened)
