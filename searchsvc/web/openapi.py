@@ -539,16 +539,27 @@ SEARCH_PARAMETERS = [
         "Hits per page.",
     ),
     _query("sort", {"enum": list(SORTS), "default": "relevance"}, "Result order."),
-    _query(
-        "outlet",
-        {"type": "string", "maxLength": 200},
-        "Only stories from this outlet (exact name).",
-    ),
-    _query(
-        "category",
-        {"type": "string", "maxLength": 200},
-        "Only stories in this category (exact name).",
-    ),
+    {
+        **_query(
+            "outlet",
+            {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
+            "Only stories from these outlets (repeat the parameter: any of them). Names match "
+            "whatever the case and accents; an unknown one finds nothing and a warning names "
+            "the closest names.",
+        ),
+        "style": "form",
+        "explode": True,
+    },
+    {
+        **_query(
+            "category",
+            {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
+            "Only stories in these categories (repeat the parameter: any of them); matched "
+            "as outlets are.",
+        ),
+        "style": "form",
+        "explode": True,
+    },
     _query("from", {"type": "string", "format": "date"}, "Published on or after (YYYY-MM-DD)."),
     _query("to", {"type": "string", "format": "date"}, "Published on or before (YYYY-MM-DD)."),
     _query(
