@@ -224,6 +224,7 @@ def search_command(
         request.validate(settings.max_query_chars, settings.max_per_page)
         options = {
             "max_expansion": settings.max_expansion,
+            "max_total_expansion": settings.max_total_expansion,
             "time_limit_s": settings.search_time_limit_s,
             "max_query_depth": settings.max_query_depth,
         }

@@ -39,6 +39,16 @@ class QueryTooLong(InvalidParameter):
     code = "query_too_long"
 
 
+class QueryTooCostly(InvalidParameter):
+    """A query whose cost is known to be too high before it runs (its prefixes stand for too
+    many words): refused up front rather than cut off by the time limit."""
+
+    code = "query_too_costly"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("q", message)
+
+
 class BadHost(SearchServiceError):
     """A Host header that is not a host name (too long, or characters no host name has)."""
 

@@ -77,8 +77,10 @@ def search(
     time_limit_s: float | None = DEFAULTS.search_time_limit_s,
     ranking: RankingSettings = DEFAULT_RANKING,
     max_query_depth: int = DEFAULTS.max_query_depth,
+    max_total_expansion: int = DEFAULTS.max_total_expansion,
 ) -> SearchResult:
-    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
+    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input (QueryTooCostly:
+    prefixes standing for too many words), nothing else."""
     started = time.perf_counter()
     deadline = time.monotonic() + time_limit_s if time_limit_s else None
     tree = parse(request.q, max_query_depth)
@@ -103,6 +105,7 @@ def search(
         collapse=request.collapse,
         deadline=deadline,
         max_expansion=max_expansion,
+        max_total_expansion=max_total_expansion,
         ranking=ranking,
     )
     matches = generation.run(plan)

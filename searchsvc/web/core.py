@@ -160,6 +160,7 @@ def search_options() -> dict[str, object]:
     limits = settings()
     return {
         "max_expansion": limits.max_expansion,
+        "max_total_expansion": limits.max_total_expansion,
         "time_limit_s": limits.search_time_limit_s,
         "max_query_depth": limits.max_query_depth,
     }

@@ -18,6 +18,7 @@ from searchsvc.errors import (
     IndexMissing,
     InvalidParameter,
     QuerySyntaxError,
+    QueryTooCostly,
     SearchServiceError,
 )
 
@@ -34,6 +35,7 @@ class Problem:
 # Named core errors → status and title. Order matters: subclasses before their base classes.
 PROBLEMS: tuple[tuple[type[SearchServiceError], Problem], ...] = (
     (QuerySyntaxError, Problem(400, "The query could not be understood")),
+    (QueryTooCostly, Problem(400, "The query would take too long to run")),
     (InvalidParameter, Problem(400, "A request parameter is not valid")),
     (BadHost, Problem(400, "The Host header is not valid")),
     (ArticleNotFound, Problem(404, "No such story")),
