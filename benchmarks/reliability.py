@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -378,6 +379,86 @@ def says_if_complete(export: dict) -> bool:
     )
 
 
+def time_limit_shapes() -> dict[str, str]:
+    """Issue 13 item 2's searches: prefixes ANDed and grouped (the page's "Group coverage"
+    link), prefixes ORed and explained, a sentence grouped, 100 to a page."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    anded = " AND ".join(f"{a}{b}*" for a in "aeiou" for b in letters)[:500].rsplit(" AND ", 1)[0]
+    ored = " OR ".join(f"{a}{b}*" for a in "scp" for b in letters)[:500].rsplit(" OR ", 1)[0]
+    sentence = "what did the government say about the new trade deal with china"
+    return {
+        "prefixes_anded_collapse": f"q={quote(anded)}&collapse=1",
+        "prefixes_ored_explain_100": f"q={quote(ored)}&explain=1&per_page=100",
+        "sentence_collapse_100": f"q={quote(sentence)}&collapse=1&per_page=100",
+    }
+
+
+def news_index(work: Path, articles: int, index: Path | None) -> tuple[Path, Path, float]:
+    """make_corpus.py's articles (benchmarks/corpus.py) and an index of them: `index` when
+    given (built before from the same corpus), else built here."""
+    from benchmarks.corpus import ensure_corpus
+
+    seeds = ensure_corpus(articles)
+    if index is not None:
+        return seeds, index, 0.0
+    index = work / f"news{articles}-index"
+    return seeds, index, timed_build(seeds, index)
+
+
+def drill_time_limit(work: Path, seeds: Path, index: Path, rounds: int, uncapped: bool) -> dict:
+    """Each shape `rounds` times through gunicorn (2 workers), the worst time of each; with
+    `uncapped`, the prefix-expansion cap is lifted so the deadline alone has to hold."""
+    limit_s = 2.0
+    env = {"SEARCHSVC_MAX_TOTAL_EXPANSION": "100000000"} if uncapped else {}
+    with environment(**env):
+        server = LiveServer(index, seeds, work / f"time-limit-{uncapped}.log", workers=2).start()
+    shapes: dict[str, dict] = {}
+    try:
+        server.wait_ready(deadline_s=120.0)
+        for name, query in time_limit_shapes().items():
+            replies = []
+            for _ in range(rounds):
+                started = time.monotonic()
+                reply = http_get(server.port, f"/api/search?{query}", timeout=60.0)
+                replies.append((time.monotonic() - started, reply))
+            worst = max(seconds for seconds, _ in replies)
+            last = replies[-1][1]
+            body = last.json() if last.status in (200, 400) else {}
+            shapes[name] = {
+                "query_chars": len(unquote(query.split("&")[0][2:])),
+                "statuses": sorted({r.status for _, r in replies}),
+                "worst_s": round(worst, 2),
+                "median_s": round(statistics.median(s for s, _ in replies), 2),
+                "timed_out": sorted(
+                    {r.json().get("timed_out") for _, r in replies if r.status == 200}
+                ),
+                "total": body.get("total"),
+                "hits": len(body.get("hits", [])),
+                "detail": body.get("detail", "")[:120],
+            }
+    finally:
+        exit_code = server.stop()
+    logs = server.logs()
+    margin_s = 1.0
+    return {
+        "limit_s": limit_s,
+        "expansion_cap": "lifted" if uncapped else "default (2048)",
+        "rounds": rounds,
+        "shapes": shapes,
+        "worst_s": max(shape["worst_s"] for shape in shapes.values()),
+        "within_limit_plus_margin": all(
+            shape["worst_s"] <= limit_s + margin_s for shape in shapes.values()
+        ),
+        "server_errors": sum(
+            status >= 500 for shape in shapes.values() for status in shape["statuses"]
+        ),
+        "worker_restarts": max(0, logs.count("Booting worker") - 2),
+        "worker_timeouts_in_log": logs.count("WORKER TIMEOUT"),
+        "tracebacks_in_log": logs.count("Traceback"),
+        "server_exit": exit_code,
+    }
+
+
 def table(title: str, rows: dict) -> str:
     width = max(len(k) for k in rows)
     lines = [f"\n{title}", "-" * len(title)]
@@ -397,7 +478,15 @@ def main() -> int:
         "--export-time-limit", type=float, default=0.1, help="the export drill's short deadline"
     )
     parser.add_argument("--sync-baseline", action="store_true", help="slow clients vs sync")
-    parser.add_argument("--only", help="comma-separated drills: slow_clients,exports")
+    parser.add_argument(
+        "--only",
+        help="comma-separated drills: slow_clients,exports,time_limit,damage,pointer,writers",
+    )
+    parser.add_argument("--articles", type=int, default=20_000, help="time_limit: news articles")
+    parser.add_argument(
+        "--news-index", type=Path, help="time_limit: an index already built of those articles"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="time_limit: tries per shape")
     args = parser.parse_args()
     if args.only:
         return run_only(args, set(args.only.split(",")))
@@ -443,6 +532,18 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
     summary: dict = {}
     with tempfile.TemporaryDirectory(prefix="searchsvc-reliability-") as tmp:
         work = Path(tmp)
+        if "time_limit" in drills:
+            news_seeds, news, build_s = news_index(work, args.articles, args.news_index)
+            print(
+                f"index: {args.articles} news articles"
+                + (f" built in {build_s:.1f} s" * bool(build_s))
+            )
+            for name, uncapped in (("time_limit", False), ("time_limit_uncapped", True)):
+                summary[name] = drill_time_limit(work, news_seeds, news, args.rounds, uncapped)
+                print(table(f"Item 2 shapes, {summary[name]['expansion_cap']} cap", summary[name]))
+        drills -= {"time_limit"}
+        if not drills:
+            return report_only(summary)
         seeds = make_seeds(work, args.fillers)
         index = work / "index"
         build_s = timed_build(seeds, index)
@@ -461,6 +562,11 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
                 print(
                     table(f"Two whole exports at once, {limit_s} s export deadline", summary[name])
                 )
+    return report_only(summary)
+
+
+def report_only(summary: dict) -> int:
+    """The final JSON line of a --only run, and its exit status."""
     slow = summary.get("slow_clients", {"failed": 0, "slow_connections_still_open": 4})
     exports = [summary[name] for name in ("exports", "exports_cut") if name in summary]
     passed = (
@@ -468,6 +574,12 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
         and slow["slow_connections_still_open"] == 4
         and all(e["every_export_says_if_complete"] for e in exports)
         and all(e["health_during_exports"]["failed"] == 0 for e in exports)
+        # The default settings must hold; the lifted cap (the deadline alone) is for figures.
+        and all(
+            t["within_limit_plus_margin"] and t["server_errors"] == t["worker_restarts"] == 0
+            for t in [summary.get("time_limit")]
+            if t is not None
+        )
     )
     print(json.dumps({"passed": passed, **summary}, sort_keys=True))
     return 0 if passed else 1
