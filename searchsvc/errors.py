@@ -74,6 +74,21 @@ class EngineUnavailable(SearchServiceError):
     code = "engine_unavailable"
 
 
+class IndexDamaged(EngineUnavailable):
+    """A generation whose files are not what was built (damaged on disk): never served, so
+    never a silently wrong answer (HTTP 503 naming it; `searchsvc index` writes a new one)."""
+
+    code = "index_damaged"
+
+    def __init__(self, generation: str, problems: str) -> None:
+        super().__init__(
+            f"index generation {generation} is damaged ({problems}); it is not searched. "
+            "Rebuild with: searchsvc index"
+        )
+        self.generation = generation
+        self.problems = problems
+
+
 class IndexBusy(SearchServiceError):
     """Another build holds the writer lock."""
 

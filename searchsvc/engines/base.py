@@ -151,6 +151,12 @@ class Engine(ABC):
     def writer(self) -> GenerationWriter:
         """The writing side (imported lazily: serving processes never load it)."""
 
+    def check(self, full: bool = False) -> dict[str, list[str]]:
+        """Problems per generation kept (name → problems; [] when healthy), the live one
+        first; `full` reads everything (checksums) instead of the cheap facts."""
+        live = self.live()
+        return {live.name: live.check(full)}
+
     def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
         """Release what was opened (searchers, connections)."""
 

@@ -15,6 +15,7 @@ from searchsvc.errors import (
     EngineUnavailable,
     GenerationGone,
     IndexBusy,
+    IndexDamaged,
     IndexMissing,
     InvalidParameter,
     QuerySyntaxError,
@@ -42,6 +43,7 @@ PROBLEMS: tuple[tuple[type[SearchServiceError], Problem], ...] = (
     (GenerationGone, Problem(410, "That index generation is no longer kept")),
     (IndexMissing, Problem(503, "No search index has been built yet")),
     (IndexBusy, Problem(503, "The index is busy")),
+    (IndexDamaged, Problem(503, "The search index is damaged")),
     (EngineUnavailable, Problem(503, "The search engine is unavailable")),
 )
 BUILD_HINT = "Build one with: searchsvc index --seeds DIR --index DIR"
@@ -58,6 +60,8 @@ def problem_for(exc: SearchServiceError) -> tuple[Problem, dict]:
     elif isinstance(exc, GenerationGone):
         body.update(generation=exc.generation, current_generation=exc.current)
         body["detail"] = f"{exc}. Leave out gen= for the current results."
+    elif isinstance(exc, IndexDamaged):
+        body.update(generation=exc.generation)
     elif isinstance(exc, IndexMissing):
         body["detail"] = f"{exc}. {BUILD_HINT}"
     return problem, body
