@@ -330,7 +330,9 @@ def build(
         writer.prune(keep + 1)
         previous = None if full else usable_base(gens.current_or_none(root))
         summary.full = previous is None
-        files = seed_files(seeds, summary.skipped)
+        # Files of a folder that cannot be listed now keep their stories (their last stamps).
+        stamps = gens.built_from(previous)[0] if previous else {}
+        files = seed_files(seeds, summary.skipped, stamps)
         summary.files_seen = len(files) + len(summary.skipped)
         articles, cache, fresh = extract_all(
             files, gens.load_cache(previous), summary, max_bytes, progress
