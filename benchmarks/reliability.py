@@ -22,6 +22,7 @@ import resource
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,12 +41,17 @@ from tests.support.reliability import (  # noqa: E402
     HeldConnections,
     Timed,
     add_marker_stories,
+    alive,
+    children_of,
     filler_stories,
+    index_command,
     kill_trial,
+    lock_is_free,
     random_delays,
     rebuilds_under_load,
     run_index,
     timed_get,
+    wait_for,
 )
 from tests.support.web import LiveServer, http_get  # noqa: E402
 
@@ -459,6 +465,172 @@ def drill_time_limit(work: Path, seeds: Path, index: Path, rounds: int, uncapped
     }
 
 
+DAMAGE_WORDS = ("organisations", "profit", "tokyo", "summit", "harbour", "ishiba", MARKER)
+
+
+def totals(port: int, generation: str | None = None) -> dict[str, tuple[int, int | None]]:
+    """word → (status, total) as the service answers now (of a pinned generation if given)."""
+    pin = f"&gen={generation}" if generation else ""
+    found = {}
+    for word in DAMAGE_WORDS:
+        reply = http_get(port, f"/api/search?q={word}{pin}")
+        found[word] = (reply.status, reply.json().get("total") if reply.status == 200 else None)
+    return found
+
+
+def overwrite_largest_segment(generation: gens.Generation) -> Path:
+    """3 x 8 KB of the largest segment file overwritten in place, as the reviewer did."""
+    largest = max(generation.path.glob("*.seg"), key=lambda p: p.stat().st_size)
+    size = largest.stat().st_size
+    with open(largest, "r+b") as fh:
+        for offset in (size // 4, size // 2, 3 * size // 4):
+            fh.seek(offset)
+            fh.write(os.urandom(8192))
+    return largest
+
+
+def drill_damage(work: Path, seeds: Path, index: Path, rounds: int = 10) -> dict:
+    """Damage the live generation's largest segment (shared by hard link with the one before,
+    as after an incremental build) while gunicorn serves it: what health, searches (live and
+    pinned) and the next `searchsvc index` do."""
+    timed_build(seeds, index)  # incremental, nothing changed: the previous one shares files
+    live = gens.current(index)
+    older = [g.name for g in gens.generations(index) if g.name != live.name]
+    server = LiveServer(index, seeds, work / "damage.log", workers=2).start()
+    try:
+        server.wait_ready(deadline_s=60.0)
+        clean = totals(server.port)
+        damaged = overwrite_largest_segment(live)
+        damaged_size = damaged.stat().st_size
+        healths = [http_get(server.port, "/api/health").json() for _ in range(rounds)]
+        answers = [totals(server.port) for _ in range(rounds)]
+        pinned = [totals(server.port, older[-1]) for _ in range(rounds)] if older else []
+        replies = [a for round_ in answers + pinned for a in round_.items()]
+        wrong = [(w, a) for w, a in replies if a[0] == 200 and a != clean[w]]
+        repair = run_index(seeds, index)
+        after = totals(server.port)
+        health_after = http_get(server.port, "/api/health").json()
+    finally:
+        exit_code = server.stop()
+    check = run_check(index, "--full")
+    fresh = gens.current(index)
+    return {
+        "damaged_file": f"{live.name}/{damaged.name} ({damaged_size:,} bytes)",
+        "health_degraded_naming_it": sum(
+            h["status"] == "degraded" and damaged.name in str(h.get("problems")) for h in healths
+        ),
+        "health_checks": len(healths),
+        "searches": len(replies),
+        "answered_503": sum(a[0] == 503 for _, a in replies),
+        "answered_200_correct": sum(a[0] == 200 and a == clean[w] for w, a in replies),
+        "silently_wrong": len(wrong),
+        "server_errors": sum(a[0] >= 500 and a[0] != 503 for _, a in replies),
+        "pinned_generation": older[-1] if older else None,
+        "repair_exit": repair.returncode,
+        "repair_says": next((line for line in repair.stderr.splitlines() if "damaged" in line), "")[
+            :160
+        ],
+        "repair_written_afresh": "(full)" in repair.stdout,
+        "new_generation": fresh.name,
+        "new_segments_linked": sum(p.stat().st_nlink > 1 for p in fresh.path.glob("*.seg")),
+        "answers_after_repair_correct": after == clean,
+        "health_after_repair": health_after["status"],
+        "check_full_exit_after": check.returncode,
+        "generations_kept": [g.name for g in gens.generations(index)],
+        "tracebacks_in_log": server.logs().count("Traceback"),
+        "server_exit": exit_code,
+    }
+
+
+def run_check(index: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "searchsvc", "check", "--index", str(index), *flags],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def drill_pointer(work: Path, seeds: Path, index: Path, rounds: int = 20) -> dict:
+    """Delete CURRENT while gunicorn serves: searches (live and pinned) and health."""
+    timed_build(seeds, index)
+    live = gens.current(index).name
+    older = [g.name for g in gens.generations(index) if g.name != live]
+    server = LiveServer(index, seeds, work / "pointer.log", workers=2).start()
+    try:
+        server.wait_ready(deadline_s=60.0)
+        clean = totals(server.port)
+        (index / gens.POINTER).unlink()
+        answers = [totals(server.port) for _ in range(rounds)]
+        pinned = [totals(server.port, older[-1]) for _ in range(rounds)] if older else []
+        replies = [a for round_ in answers + pinned for a in round_.items()]
+        healths = [http_get(server.port, "/api/health").json() for _ in range(rounds)]
+        restored = run_index(seeds, index)
+        health_after = http_get(server.port, "/api/health").json()
+    finally:
+        exit_code = server.stop()
+    return {
+        "searches": len(replies),
+        "answered_200": sum(a[0] == 200 for _, a in replies),
+        "same_totals_as_before": sum(a == clean[w] for w, a in answers[0].items()) == len(clean),
+        "health_degraded_naming_pointer": sum(
+            h["status"] == "degraded" and gens.POINTER in str(h.get("problems")) for h in healths
+        ),
+        "health_checks": len(healths),
+        "next_build_exit": restored.returncode,
+        "pointer_back": (index / gens.POINTER).is_file(),
+        "health_after_build": health_after["status"],
+        "server_exit": exit_code,
+    }
+
+
+def drill_writers(work: Path, count: int) -> dict:
+    """SIGKILL full builds big enough to fork segment writers (over PARALLEL_THRESHOLD stories),
+    each while its children run: how many of them are still running 5 s later, and whether the
+    build lock is free for the next build."""
+    from searchsvc.indexing.pipeline import PARALLEL_THRESHOLD
+
+    seeds = make_seeds(work / "writers", PARALLEL_THRESHOLD + 500)
+    index = work / "writers" / "index"
+    build_s = timed_build(seeds, index)
+    trials = []
+    for delay in random_delays(count, longest=max(1.0, build_s * 0.9), seed=13):
+        build = subprocess.Popen(index_command(seeds, index, "--full"), cwd=ROOT,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        children: set[int] = set()
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and build.poll() is None:
+            children.update(children_of(build.pid))
+            time.sleep(0.02)
+        if build.poll() is not None:
+            trials.append({"delay_s": delay, "killed": False})
+            continue
+        children.update(children_of(build.pid))
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        gone = wait_for(lambda: not any(alive(pid) for pid in children), 5.0)  # noqa: B023
+        trials.append(
+            {
+                "delay_s": delay,
+                "killed": True,
+                "children_seen": len(children),
+                "children_alive_after_5s": sum(alive(pid) for pid in children),
+                "gone_within_5s": gone,
+                "lock_free": lock_is_free(index),
+            }
+        )
+        run_index(seeds, index)  # the next build tidies up, as after any crash
+    killed = [t for t in trials if t["killed"]]
+    return {
+        "stories": PARALLEL_THRESHOLD + 510,
+        "full_build_s": round(build_s, 1),
+        "trials": len(trials),
+        "killed_mid_build": len(killed),
+        "with_children": sum(t["children_seen"] > 0 for t in killed),
+        "children_left_running": sum(t["children_alive_after_5s"] for t in killed),
+        "locks_held_after_kill": sum(not t["lock_free"] for t in killed),
+        "delays_s": [t["delay_s"] for t in trials],
+    }
+
+
 def table(title: str, rows: dict) -> str:
     width = max(len(k) for k in rows)
     lines = [f"\n{title}", "-" * len(title)]
@@ -541,7 +713,10 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
             for name, uncapped in (("time_limit", False), ("time_limit_uncapped", True)):
                 summary[name] = drill_time_limit(work, news_seeds, news, args.rounds, uncapped)
                 print(table(f"Item 2 shapes, {summary[name]['expansion_cap']} cap", summary[name]))
-        drills -= {"time_limit"}
+        if "writers" in drills:
+            summary["writers"] = drill_writers(work, args.kills)
+            print(table("SIGKILL of builds with forked segment writers", summary["writers"]))
+        drills -= {"time_limit", "writers"}
         if not drills:
             return report_only(summary)
         seeds = make_seeds(work, args.fillers)
@@ -556,6 +731,12 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
                     baseline = drill_slow_clients(work, seeds, index, args)
                 summary["slow_clients_sync_baseline"] = baseline
                 print(table("The same against sync workers (before)", baseline))
+        if "damage" in drills:
+            summary["damage"] = drill_damage(work, seeds, index)
+            print(table("Live segment overwritten (3 x 8 KB) while serving", summary["damage"]))
+        if "pointer" in drills:
+            summary["pointer"] = drill_pointer(work, seeds, index)
+            print(table("CURRENT deleted while serving", summary["pointer"]))
         if "exports" in drills:
             for name, limit_s in (("exports", 10.0), ("exports_cut", args.export_time_limit)):
                 summary[name] = drill_exports(work, seeds, index, limit_s)
@@ -574,6 +755,26 @@ def report_only(summary: dict) -> int:
         and slow["slow_connections_still_open"] == 4
         and all(e["every_export_says_if_complete"] for e in exports)
         and all(e["health_during_exports"]["failed"] == 0 for e in exports)
+        and all(
+            d["silently_wrong"] == d["server_errors"] == 0
+            and d["health_degraded_naming_it"] == d["health_checks"]
+            and d["repair_written_afresh"]
+            and d["answers_after_repair_correct"]
+            and d["check_full_exit_after"] == 0
+            for d in [summary.get("damage")]
+            if d is not None
+        )
+        and all(
+            p["answered_200"] == p["searches"]
+            and p["health_degraded_naming_pointer"] == p["health_checks"]
+            for p in [summary.get("pointer")]
+            if p is not None
+        )
+        and all(
+            w["children_left_running"] == w["locks_held_after_kill"] == 0
+            for w in [summary.get("writers")]
+            if w is not None
+        )
         # The default settings must hold; the lifted cap (the deadline alone) is for figures.
         and all(
             t["within_limit_plus_margin"] and t["server_errors"] == t["worker_restarts"] == 0

@@ -7,15 +7,12 @@ for the next build, and nothing goes on writing for the whole of its slice.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-from searchsvc.engines.whoosh import generations as gens
+from tests.support.reliability import alive, children_of, lock_is_free, wait_for
 from tests.support.web import ROOT
 
 # A build's writing step, made slow (each document takes 50 ms: 40 s a slice) so the writers
@@ -39,48 +36,6 @@ with gens.build_lock(root):
     ix = index.create_in(str(target), build_schema())
     write_segments(ix, list(range(1600)), slowly, 2)
 """
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def lock_is_free(root: Path) -> bool:
-    fd = os.open(root / gens.LOCK, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_killed_build_takes_its_segment_writers_with_it(tmp_path):
