@@ -22,6 +22,7 @@ import resource
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,12 +41,17 @@ from tests.support.reliability import (  # noqa: E402
     HeldConnections,
     Timed,
     add_marker_stories,
+    alive,
+    children_of,
     filler_stories,
+    index_command,
     kill_trial,
+    lock_is_free,
     random_delays,
     rebuilds_under_load,
     run_index,
     timed_get,
+    wait_for,
 )
 from tests.support.web import LiveServer, http_get  # noqa: E402
 
@@ -378,6 +385,252 @@ def says_if_complete(export: dict) -> bool:
     )
 
 
+def time_limit_shapes() -> dict[str, str]:
+    """Issue 13 item 2's searches: prefixes ANDed and grouped (the page's "Group coverage"
+    link), prefixes ORed and explained, a sentence grouped, 100 to a page."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    anded = " AND ".join(f"{a}{b}*" for a in "aeiou" for b in letters)[:500].rsplit(" AND ", 1)[0]
+    ored = " OR ".join(f"{a}{b}*" for a in "scp" for b in letters)[:500].rsplit(" OR ", 1)[0]
+    sentence = "what did the government say about the new trade deal with china"
+    return {
+        "prefixes_anded_collapse": f"q={quote(anded)}&collapse=1",
+        "prefixes_ored_explain_100": f"q={quote(ored)}&explain=1&per_page=100",
+        "sentence_collapse_100": f"q={quote(sentence)}&collapse=1&per_page=100",
+    }
+
+
+def news_index(work: Path, articles: int, index: Path | None) -> tuple[Path, Path, float]:
+    """make_corpus.py's articles (benchmarks/corpus.py) and an index of them: `index` when
+    given (built before from the same corpus), else built here."""
+    from benchmarks.corpus import ensure_corpus
+
+    seeds = ensure_corpus(articles)
+    if index is not None:
+        return seeds, index, 0.0
+    index = work / f"news{articles}-index"
+    return seeds, index, timed_build(seeds, index)
+
+
+def drill_time_limit(work: Path, seeds: Path, index: Path, rounds: int, uncapped: bool) -> dict:
+    """Each shape `rounds` times through gunicorn (2 workers), the worst time of each; with
+    `uncapped`, the prefix-expansion cap is lifted so the deadline alone has to hold."""
+    limit_s = 2.0
+    env = {"SEARCHSVC_MAX_TOTAL_EXPANSION": "100000000"} if uncapped else {}
+    with environment(**env):
+        server = LiveServer(index, seeds, work / f"time-limit-{uncapped}.log", workers=2).start()
+    shapes: dict[str, dict] = {}
+    try:
+        server.wait_ready(deadline_s=120.0)
+        for name, query in time_limit_shapes().items():
+            replies = []
+            for _ in range(rounds):
+                started = time.monotonic()
+                reply = http_get(server.port, f"/api/search?{query}", timeout=60.0)
+                replies.append((time.monotonic() - started, reply))
+            worst = max(seconds for seconds, _ in replies)
+            last = replies[-1][1]
+            body = last.json() if last.status in (200, 400) else {}
+            shapes[name] = {
+                "query_chars": len(unquote(query.split("&")[0][2:])),
+                "statuses": sorted({r.status for _, r in replies}),
+                "worst_s": round(worst, 2),
+                "median_s": round(statistics.median(s for s, _ in replies), 2),
+                "timed_out": sorted(
+                    {r.json().get("timed_out") for _, r in replies if r.status == 200}
+                ),
+                "total": body.get("total"),
+                "hits": len(body.get("hits", [])),
+                "detail": body.get("detail", "")[:120],
+            }
+    finally:
+        exit_code = server.stop()
+    logs = server.logs()
+    margin_s = 1.0
+    return {
+        "limit_s": limit_s,
+        "expansion_cap": "lifted" if uncapped else "default (2048)",
+        "rounds": rounds,
+        "shapes": shapes,
+        "worst_s": max(shape["worst_s"] for shape in shapes.values()),
+        "within_limit_plus_margin": all(
+            shape["worst_s"] <= limit_s + margin_s for shape in shapes.values()
+        ),
+        "server_errors": sum(
+            status >= 500 for shape in shapes.values() for status in shape["statuses"]
+        ),
+        "worker_restarts": max(0, logs.count("Booting worker") - 2),
+        "worker_timeouts_in_log": logs.count("WORKER TIMEOUT"),
+        "tracebacks_in_log": logs.count("Traceback"),
+        "server_exit": exit_code,
+    }
+
+
+DAMAGE_WORDS = ("organisations", "profit", "tokyo", "summit", "harbour", "ishiba", MARKER)
+
+
+def totals(port: int, generation: str | None = None) -> dict[str, tuple[int, int | None]]:
+    """word → (status, total) as the service answers now (of a pinned generation if given)."""
+    pin = f"&gen={generation}" if generation else ""
+    found = {}
+    for word in DAMAGE_WORDS:
+        reply = http_get(port, f"/api/search?q={word}{pin}")
+        found[word] = (reply.status, reply.json().get("total") if reply.status == 200 else None)
+    return found
+
+
+def overwrite_largest_segment(generation: gens.Generation) -> Path:
+    """3 x 8 KB of the largest segment file overwritten in place, as the reviewer did."""
+    largest = max(generation.path.glob("*.seg"), key=lambda p: p.stat().st_size)
+    size = largest.stat().st_size
+    with open(largest, "r+b") as fh:
+        for offset in (size // 4, size // 2, 3 * size // 4):
+            fh.seek(offset)
+            fh.write(os.urandom(8192))
+    return largest
+
+
+def drill_damage(work: Path, seeds: Path, index: Path, rounds: int = 10) -> dict:
+    """Damage the live generation's largest segment (shared by hard link with the one before,
+    as after an incremental build) while gunicorn serves it: what health, searches (live and
+    pinned) and the next `searchsvc index` do."""
+    timed_build(seeds, index)  # incremental, nothing changed: the previous one shares files
+    live = gens.current(index)
+    older = [g.name for g in gens.generations(index) if g.name != live.name]
+    server = LiveServer(index, seeds, work / "damage.log", workers=2).start()
+    try:
+        server.wait_ready(deadline_s=60.0)
+        clean = totals(server.port)
+        damaged = overwrite_largest_segment(live)
+        damaged_size = damaged.stat().st_size
+        healths = [http_get(server.port, "/api/health").json() for _ in range(rounds)]
+        answers = [totals(server.port) for _ in range(rounds)]
+        pinned = [totals(server.port, older[-1]) for _ in range(rounds)] if older else []
+        replies = [a for round_ in answers + pinned for a in round_.items()]
+        wrong = [(w, a) for w, a in replies if a[0] == 200 and a != clean[w]]
+        repair = run_index(seeds, index)
+        after = totals(server.port)
+        health_after = http_get(server.port, "/api/health").json()
+    finally:
+        exit_code = server.stop()
+    check = run_check(index, "--full")
+    fresh = gens.current(index)
+    return {
+        "damaged_file": f"{live.name}/{damaged.name} ({damaged_size:,} bytes)",
+        "health_degraded_naming_it": sum(
+            h["status"] == "degraded" and damaged.name in str(h.get("problems")) for h in healths
+        ),
+        "health_checks": len(healths),
+        "searches": len(replies),
+        "answered_503": sum(a[0] == 503 for _, a in replies),
+        "answered_200_correct": sum(a[0] == 200 and a == clean[w] for w, a in replies),
+        "silently_wrong": len(wrong),
+        "server_errors": sum(a[0] >= 500 and a[0] != 503 for _, a in replies),
+        "pinned_generation": older[-1] if older else None,
+        "repair_exit": repair.returncode,
+        "repair_says": next((line for line in repair.stderr.splitlines() if "damaged" in line), "")[
+            :160
+        ],
+        "repair_written_afresh": "(full)" in repair.stdout,
+        "new_generation": fresh.name,
+        "new_segments_linked": sum(p.stat().st_nlink > 1 for p in fresh.path.glob("*.seg")),
+        "answers_after_repair_correct": after == clean,
+        "health_after_repair": health_after["status"],
+        "check_full_exit_after": check.returncode,
+        "generations_kept": [g.name for g in gens.generations(index)],
+        "tracebacks_in_log": server.logs().count("Traceback"),
+        "server_exit": exit_code,
+    }
+
+
+def run_check(index: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "searchsvc", "check", "--index", str(index), *flags],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def drill_pointer(work: Path, seeds: Path, index: Path, rounds: int = 20) -> dict:
+    """Delete CURRENT while gunicorn serves: searches (live and pinned) and health."""
+    timed_build(seeds, index)
+    live = gens.current(index).name
+    older = [g.name for g in gens.generations(index) if g.name != live]
+    server = LiveServer(index, seeds, work / "pointer.log", workers=2).start()
+    try:
+        server.wait_ready(deadline_s=60.0)
+        clean = totals(server.port)
+        (index / gens.POINTER).unlink()
+        answers = [totals(server.port) for _ in range(rounds)]
+        pinned = [totals(server.port, older[-1]) for _ in range(rounds)] if older else []
+        replies = [a for round_ in answers + pinned for a in round_.items()]
+        healths = [http_get(server.port, "/api/health").json() for _ in range(rounds)]
+        restored = run_index(seeds, index)
+        health_after = http_get(server.port, "/api/health").json()
+    finally:
+        exit_code = server.stop()
+    return {
+        "searches": len(replies),
+        "answered_200": sum(a[0] == 200 for _, a in replies),
+        "same_totals_as_before": sum(a == clean[w] for w, a in answers[0].items()) == len(clean),
+        "health_degraded_naming_pointer": sum(
+            h["status"] == "degraded" and gens.POINTER in str(h.get("problems")) for h in healths
+        ),
+        "health_checks": len(healths),
+        "next_build_exit": restored.returncode,
+        "pointer_back": (index / gens.POINTER).is_file(),
+        "health_after_build": health_after["status"],
+        "server_exit": exit_code,
+    }
+
+
+def drill_writers(work: Path, count: int) -> dict:
+    """SIGKILL full builds big enough to fork segment writers (over PARALLEL_THRESHOLD stories),
+    each while its children run: how many of them are still running 5 s later, and whether the
+    build lock is free for the next build."""
+    from searchsvc.indexing.pipeline import PARALLEL_THRESHOLD
+
+    seeds = make_seeds(work / "writers", PARALLEL_THRESHOLD + 500)
+    index = work / "writers" / "index"
+    build_s = timed_build(seeds, index)
+    trials = []
+    for delay in random_delays(count, longest=max(1.0, build_s * 0.9), seed=13):
+        build = subprocess.Popen(index_command(seeds, index, "--full"), cwd=ROOT,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        children: set[int] = set()
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and build.poll() is None:
+            children.update(children_of(build.pid))
+            time.sleep(0.02)
+        if build.poll() is not None:
+            trials.append({"delay_s": delay, "killed": False})
+            continue
+        children.update(children_of(build.pid))
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        gone = wait_for(lambda: not any(alive(pid) for pid in children), 5.0)  # noqa: B023
+        trials.append(
+            {
+                "delay_s": delay,
+                "killed": True,
+                "children_seen": len(children),
+                "children_alive_after_5s": sum(alive(pid) for pid in children),
+                "gone_within_5s": gone,
+                "lock_free": lock_is_free(index),
+            }
+        )
+        run_index(seeds, index)  # the next build tidies up, as after any crash
+    killed = [t for t in trials if t["killed"]]
+    return {
+        "stories": PARALLEL_THRESHOLD + 510,
+        "full_build_s": round(build_s, 1),
+        "trials": len(trials),
+        "killed_mid_build": len(killed),
+        "with_children": sum(t["children_seen"] > 0 for t in killed),
+        "children_left_running": sum(t["children_alive_after_5s"] for t in killed),
+        "locks_held_after_kill": sum(not t["lock_free"] for t in killed),
+        "delays_s": [t["delay_s"] for t in trials],
+    }
+
+
 def table(title: str, rows: dict) -> str:
     width = max(len(k) for k in rows)
     lines = [f"\n{title}", "-" * len(title)]
@@ -397,7 +650,15 @@ def main() -> int:
         "--export-time-limit", type=float, default=0.1, help="the export drill's short deadline"
     )
     parser.add_argument("--sync-baseline", action="store_true", help="slow clients vs sync")
-    parser.add_argument("--only", help="comma-separated drills: slow_clients,exports")
+    parser.add_argument(
+        "--only",
+        help="comma-separated drills: slow_clients,exports,time_limit,damage,pointer,writers",
+    )
+    parser.add_argument("--articles", type=int, default=20_000, help="time_limit: news articles")
+    parser.add_argument(
+        "--news-index", type=Path, help="time_limit: an index already built of those articles"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="time_limit: tries per shape")
     args = parser.parse_args()
     if args.only:
         return run_only(args, set(args.only.split(",")))
@@ -443,6 +704,21 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
     summary: dict = {}
     with tempfile.TemporaryDirectory(prefix="searchsvc-reliability-") as tmp:
         work = Path(tmp)
+        if "time_limit" in drills:
+            news_seeds, news, build_s = news_index(work, args.articles, args.news_index)
+            print(
+                f"index: {args.articles} news articles"
+                + (f" built in {build_s:.1f} s" * bool(build_s))
+            )
+            for name, uncapped in (("time_limit", False), ("time_limit_uncapped", True)):
+                summary[name] = drill_time_limit(work, news_seeds, news, args.rounds, uncapped)
+                print(table(f"Item 2 shapes, {summary[name]['expansion_cap']} cap", summary[name]))
+        if "writers" in drills:
+            summary["writers"] = drill_writers(work, args.kills)
+            print(table("SIGKILL of builds with forked segment writers", summary["writers"]))
+        drills -= {"time_limit", "writers"}
+        if not drills:
+            return report_only(summary)
         seeds = make_seeds(work, args.fillers)
         index = work / "index"
         build_s = timed_build(seeds, index)
@@ -455,12 +731,23 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
                     baseline = drill_slow_clients(work, seeds, index, args)
                 summary["slow_clients_sync_baseline"] = baseline
                 print(table("The same against sync workers (before)", baseline))
+        if "damage" in drills:
+            summary["damage"] = drill_damage(work, seeds, index)
+            print(table("Live segment overwritten (3 x 8 KB) while serving", summary["damage"]))
+        if "pointer" in drills:
+            summary["pointer"] = drill_pointer(work, seeds, index)
+            print(table("CURRENT deleted while serving", summary["pointer"]))
         if "exports" in drills:
             for name, limit_s in (("exports", 10.0), ("exports_cut", args.export_time_limit)):
                 summary[name] = drill_exports(work, seeds, index, limit_s)
                 print(
                     table(f"Two whole exports at once, {limit_s} s export deadline", summary[name])
                 )
+    return report_only(summary)
+
+
+def report_only(summary: dict) -> int:
+    """The final JSON line of a --only run, and its exit status."""
     slow = summary.get("slow_clients", {"failed": 0, "slow_connections_still_open": 4})
     exports = [summary[name] for name in ("exports", "exports_cut") if name in summary]
     passed = (
@@ -468,6 +755,32 @@ def run_only(args: argparse.Namespace, drills: set[str]) -> int:
         and slow["slow_connections_still_open"] == 4
         and all(e["every_export_says_if_complete"] for e in exports)
         and all(e["health_during_exports"]["failed"] == 0 for e in exports)
+        and all(
+            d["silently_wrong"] == d["server_errors"] == 0
+            and d["health_degraded_naming_it"] == d["health_checks"]
+            and d["repair_written_afresh"]
+            and d["answers_after_repair_correct"]
+            and d["check_full_exit_after"] == 0
+            for d in [summary.get("damage")]
+            if d is not None
+        )
+        and all(
+            p["answered_200"] == p["searches"]
+            and p["health_degraded_naming_pointer"] == p["health_checks"]
+            for p in [summary.get("pointer")]
+            if p is not None
+        )
+        and all(
+            w["children_left_running"] == w["locks_held_after_kill"] == 0
+            for w in [summary.get("writers")]
+            if w is not None
+        )
+        # The default settings must hold; the lifted cap (the deadline alone) is for figures.
+        and all(
+            t["within_limit_plus_margin"] and t["server_errors"] == t["worker_restarts"] == 0
+            for t in [summary.get("time_limit")]
+            if t is not None
+        )
     )
     print(json.dumps({"passed": passed, **summary}, sort_keys=True))
     return 0 if passed else 1

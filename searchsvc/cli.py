@@ -13,7 +13,7 @@ import click
 from searchsvc import synonyms
 from searchsvc.config import load_settings
 from searchsvc.engines import open_engine
-from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
+from searchsvc.errors import IndexBusy, IndexDamaged, IndexMissing, SearchServiceError
 from searchsvc.export import FORMATS, collect_export, render_lines
 from searchsvc.seeds import freshness
 
@@ -133,10 +133,13 @@ def index_command(
     if if_stale:
         try:
             live = open_engine(settings).live()
+        except IndexDamaged as exc:
+            echo(f"Rebuilding: {exc}", err=True)
+            live = None
         except IndexMissing:
             live = None
         fresh = freshness(settings.seeds, live)
-        if not fresh["stale"]:
+        if live is not None and not fresh["stale"]:
             echo(f"Index {live.name} is up to date with {settings.seeds}/.")
             return
     from searchsvc.indexing.pipeline import build
@@ -174,6 +177,8 @@ def _open(index_dir: Path | None):
     settings = load_settings(index=index_dir)
     try:
         return settings, open_engine(settings).live()
+    except IndexDamaged as exc:
+        raise click.ClickException(str(exc)) from None
     except IndexMissing as exc:
         raise click.ClickException(f"{exc}\nBuild it with: searchsvc index") from None
 
@@ -229,6 +234,7 @@ def search_command(
         request.validate(settings.max_query_chars, settings.max_per_page)
         options = {
             "max_expansion": settings.max_expansion,
+            "max_total_expansion": settings.max_total_expansion,
             "time_limit_s": settings.search_time_limit_s,
             "max_query_depth": settings.max_query_depth,
             "synonym_table": synonyms.load(settings.synonyms_file or None),
@@ -372,6 +378,35 @@ def _print_extracted(record: dict) -> None:
     for removed in record["removed"]:
         secho(f"   removed [{removed['rule']}] {removed['text']}", fg="red")
     echo("")
+
+
+@main.command("check")
+@INDEX_OPTION
+@click.option("--full", is_flag=True, help="Compare every file's checksum (reads every byte).")
+def check_command(index_dir: Path | None, full: bool) -> None:
+    """Check the index generations' files against what was built. Exit status 1 naming each
+    damaged file (then run: searchsvc index)."""
+    settings = load_settings(index=index_dir)
+    try:
+        found = open_engine(settings).check(full=full)
+    except IndexMissing as exc:
+        raise click.ClickException(f"{exc}\nBuild it with: searchsvc index") from None
+    live = next(iter(found), None)  # Engine.check lists the live generation first
+    damaged = 0
+    for name, problems in found.items():
+        label = f"{name} (live)" if name == live else name
+        if not problems:
+            echo(f"{label}: ok")
+            continue
+        damaged += 1
+        secho(f"{label}: damaged", fg="red", err=True)
+        for problem in problems:
+            echo(f"  {problem}", err=True)
+    how = "every checksum" if full else "sizes and modification times"
+    echo(f"Checked {plural(len(found), 'generation')} ({how}): {damaged} damaged")
+    if damaged:
+        echo("Repair with: searchsvc index (a damaged generation is never reused)", err=True)
+        sys.exit(1)
 
 
 @main.command("serve")

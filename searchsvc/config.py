@@ -25,7 +25,9 @@ class Settings:
     max_per_page: int = 100
     default_per_page: int = 10
     max_page: int = 1_000_000  # deep pages answer quickly with an empty page; beyond this: 400
-    max_expansion: int = 256
+    max_expansion: int = 256  # words one prefix* stands for, per field
+    # Words all of a query's prefixes stand for together (per field): beyond, a 400.
+    max_total_expansion: int = 2048
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
     export_max_hits: int = 10_000

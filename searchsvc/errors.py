@@ -39,6 +39,16 @@ class QueryTooLong(InvalidParameter):
     code = "query_too_long"
 
 
+class QueryTooCostly(InvalidParameter):
+    """A query whose cost is known to be too high before it runs (its prefixes stand for too
+    many words): refused up front rather than cut off by the time limit."""
+
+    code = "query_too_costly"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("q", message)
+
+
 class BadHost(SearchServiceError):
     """A Host header that is not a host name (too long, or characters no host name has)."""
 
@@ -62,6 +72,21 @@ class EngineUnavailable(SearchServiceError):
     down or red) or is not installed (HTTP 503)."""
 
     code = "engine_unavailable"
+
+
+class IndexDamaged(EngineUnavailable):
+    """A generation whose files are not what was built (damaged on disk): never served, so
+    never a silently wrong answer (HTTP 503 naming it; `searchsvc index` writes a new one)."""
+
+    code = "index_damaged"
+
+    def __init__(self, generation: str, problems: str) -> None:
+        super().__init__(
+            f"index generation {generation} is damaged ({problems}); it is not searched. "
+            "Rebuild with: searchsvc index"
+        )
+        self.generation = generation
+        self.problems = problems
 
 
 class IndexBusy(SearchServiceError):

@@ -118,6 +118,7 @@ class SearchPlan:
     collapse: bool = False
     deadline: float | None = None
     max_expansion: int = DEFAULTS.max_expansion
+    max_total_expansion: int = DEFAULTS.max_total_expansion
     ranking: object | None = None  # searchsvc.ranking.RankingSettings (None: the default)
 
 

@@ -103,9 +103,11 @@ def search(
     time_limit_s: float | None = DEFAULTS.search_time_limit_s,
     ranking: RankingSettings = DEFAULT_RANKING,
     max_query_depth: int = DEFAULTS.max_query_depth,
+    max_total_expansion: int = DEFAULTS.max_total_expansion,
     synonym_table: synonyms.SynonymTable | None = None,
 ) -> SearchResult:
-    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else.
+    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input (QueryTooCostly:
+    prefixes standing for too many words), nothing else.
 
     Only a query of bare words (query.written_plainly) may be read as a sentence or widened
     from all words to any: quotes, operators, fields and prefixes are honoured as written.
@@ -141,6 +143,7 @@ def search(
         collapse=request.collapse,
         deadline=deadline,
         max_expansion=max_expansion,
+        max_total_expansion=max_total_expansion,
         ranking=ranking,
     )
     matches = generation.run(plan)

@@ -20,15 +20,30 @@ class SeedFile:
     stamp: tuple[int, int]  # (size, mtime_ns): unchanged stamp → reuse cached extraction
 
 
-def seed_files(seeds: Path, skipped: list[tuple[str, str]]) -> list[SeedFile]:
+def seed_files(
+    seeds: Path,
+    skipped: list[tuple[str, str]],
+    known: dict[str, tuple[int, int]] | None = None,
+) -> list[SeedFile]:
     """Every regular file under `seeds` (recursively, hidden ones skipped) in a stable order.
 
     Symlinks that lead outside the seeds folder are refused: dropping a link into seeds/ must not
-    publish arbitrary files from the machine.
+    publish arbitrary files from the machine. A folder that cannot be listed is reported in
+    `skipped` ("wire/": the reason); the files `known` from the last build under it (name →
+    stamp) are listed with their known stamps, so the build keeps their stories as they were
+    instead of deleting them.
     """
     root = seeds.resolve()
     found: list[SeedFile] = []
-    for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
+    unlisted: list[str] = []
+
+    def unlistable(exc: OSError) -> None:
+        folder = Path(exc.filename).relative_to(seeds).as_posix() if exc.filename else "."
+        unlisted.append(folder)
+        reason = exc.strerror or str(exc)
+        skipped.append((_printable(folder) + "/", f"cannot list folder: {reason}"))
+
+    for dirpath, dirnames, filenames in os.walk(seeds, onerror=unlistable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for linked in [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             skipped.append((_printable(Path(dirpath, linked).relative_to(seeds).as_posix()),
@@ -54,7 +69,20 @@ def seed_files(seeds: Path, skipped: list[tuple[str, str]]) -> list[SeedFile]:
                 skipped.append((name, "not a regular file"))
                 continue
             found.append(SeedFile(path, name, (st.st_size, st.st_mtime_ns)))
-    return found
+    found += _kept_under(seeds, unlisted, known or {})
+    return sorted(found, key=lambda seed: seed.name) if unlisted else found
+
+
+def _kept_under(
+    seeds: Path, folders: list[str], known: dict[str, tuple[int, int]]
+) -> list[SeedFile]:
+    """The files known from the last build inside folders that cannot be listed now."""
+    prefixes = tuple("" if folder == "." else folder + "/" for folder in folders)
+    return [
+        SeedFile(seeds / name, name, tuple(stamp))  # type: ignore[arg-type]
+        for name, stamp in sorted(known.items())
+        if name.startswith(prefixes)
+    ]
 
 
 def _printable(name: str) -> str:
@@ -65,10 +93,11 @@ def _printable(name: str) -> str:
 def freshness(seeds: Path, generation: Generation | None) -> dict[str, object]:
     """Which seed files the live generation does not reflect: new or changed, and removed."""
     skipped: list[tuple[str, str]] = []
-    files = seed_files(seeds, skipped) if seeds.is_dir() else []
     if generation is None:
+        files = seed_files(seeds, skipped) if seeds.is_dir() else []
         return {"stale": True, "changed": [f.name for f in files], "removed": []}
     cache, known_skipped = generation.built_from()
+    files = seed_files(seeds, skipped, cache) if seeds.is_dir() else []
     changed = [
         f.name for f in files if f.name not in known_skipped and cache.get(f.name) != f.stamp
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,6 +128,44 @@ def test_a_timed_out_search_is_a_200_saying_so(big_index):
     replies = [client.get("/api/search?per_page=3") for _ in range(5)]
     assert all(r.status_code == 200 for r in replies)
     assert any(r.get_json()["timed_out"] is True for r in replies)
+
+
+def test_prefixes_standing_for_too_many_words_are_refused_up_front_naming_the_cost(big_index):
+    # zq* stands for 20 words (the per-prefix cap), zqc* for 17 more: 37, over a total of 30.
+    app = create_app(
+        {"TESTING": True, "INDEX": big_index, "MAX_EXPANSION": 20, "MAX_TOTAL_EXPANSION": 30}
+    )
+    client = app.test_client()
+    reply = client.get("/api/search?q=zq* zqc*&collapse=1")
+    assert reply.status_code == 400 and reply.content_type == PROBLEM
+    problem = reply.get_json()
+    assert problem["code"] == "query_too_costly" and problem["parameter"] == "q"
+    assert "too many prefix expansions" in problem["detail"] and "at most 30" in problem["detail"]
+    assert client.get("/api/search?q=zqc*").get_json()["total"] == 1  # 17 words: searched
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=tok* AND sum* AND har* AND tre*&collapse=1",  # prefixes ANDed, grouped
+        "q=zq* OR tok* OR sum* OR har* OR fest*&explain=1&per_page=100",  # ORed, explained
+        "q=what did the envoy and the minister say about the harbour festival&collapse=1"
+        "&per_page=100",  # a sentence (natural-language first round), grouped
+    ],
+)
+def test_costly_searches_end_at_the_time_limit_saying_so(big_index, query):
+    app = create_app({"TESTING": True, "INDEX": big_index, "SEARCH_TIME_LIMIT_S": 1e-6})
+    started = time.monotonic()
+    reply = app.test_client().get(f"/api/search?{query}")
+    assert time.monotonic() - started < 5.0  # generous: what is measured is in benchmarks/
+    assert reply.status_code == 200
+    data = reply.get_json()
+    assert data["timed_out"] is True
+    assert data["total"] >= len(data["hits"])
+    assert not any("explain" in hit for hit in data["hits"])  # no time left to explain
+    untimed = create_app({"TESTING": True, "INDEX": big_index, "SEARCH_TIME_LIMIT_S": 0})
+    full = untimed.test_client().get(f"/api/search?{query}").get_json()
+    assert full["timed_out"] is False and full["total"] >= data["total"] and full["hits"]
 
 
 # --- the live server -----------------------------------------------------------------------------
@@ -271,7 +310,7 @@ def test_an_index_damaged_under_a_running_server_never_shows_a_traceback(
         server.wait_ready()
         assert http_get(server.port, "/api/search?q=ishiba").status == 200
         # Overwrite every file of the live generation in place (same inodes, so the workers'
-        # open searchers read the garbage): the next searches fail deep inside Whoosh.
+        # open searchers would read the garbage): the manifest check refuses it first.
         for path in gens.current(index).path.iterdir():
             size = path.stat().st_size
             with path.open("r+b") as damaged:
@@ -283,16 +322,12 @@ def test_an_index_damaged_under_a_running_server_never_shows_a_traceback(
         ]
         assert server.process.poll() is None
         for reply in replies:
-            assert reply.status in (200, 500, 503), reply.status
+            assert reply.status == 503, reply.status  # damaged: never served, never a 500
             assert_hardened(reply)
-        failed = [r for r in replies if r.status >= 500]
-        assert failed, "the damaged index was never noticed"
-        assert all(
-            r.headers["Content-Type"] in (PROBLEM, "text/html; charset=utf-8") for r in failed
-        )
+            assert reply.headers["Content-Type"] in (PROBLEM, "text/html; charset=utf-8")
     finally:
         server.stop()
-    assert "Traceback" in server.logs()  # the details go to the log, for operators
+    assert "Traceback" not in server.logs()
 
 
 @pytest.mark.parametrize("path", ["/api/timeline", "/search"])

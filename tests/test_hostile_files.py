@@ -142,8 +142,8 @@ def test_file_that_disappears_mid_build_is_skipped(seeds, tmp_path, monkeypatch)
     doomed.write_text(f"Doomed\n{PARAGRAPH}\n")
     real_seed_files = indexer.seed_files
 
-    def listing_then_delete(folder, skipped):
-        files = real_seed_files(folder, skipped)
+    def listing_then_delete(folder, skipped, known=None):
+        files = real_seed_files(folder, skipped, known)
         doomed.unlink()  # gone between the directory walk and the read, as in a real race
         return files
 

@@ -20,9 +20,10 @@ Contract every engine keeps (the contract tests in tests/contract/ check each en
 - `Generation.run(plan)` answers the plan's page of hits with the *exact* total of matches,
   the facet counts over every match, snippets as HTML-escaped text with `<mark>` around the
   matched words, `matched` words per field, and `timed_out=True` with what was found when the
-  plan's deadline passed. It never raises for a plan that `search()` built from a parsed query;
-  bad input is refused before (QuerySyntaxError, InvalidParameter), engine trouble is
-  `EngineUnavailable`.
+  plan's deadline passed. It never raises for a plan that `search()` built from a parsed query,
+  but QueryTooCostly (a 400) when the query's prefixes stand for more than
+  `plan.max_total_expansion` words: bad input is refused before (QuerySyntaxError,
+  InvalidParameter), engine trouble is `EngineUnavailable`.
 - Nothing on a Generation mutates shared state per call: the ranking comes with the plan, and
   a Generation is safe to call from several threads at once.
 - Reads of a generation that was pruned raise `GenerationGone`; no generation yet is
@@ -149,6 +150,12 @@ class Engine(ABC):
     @abstractmethod
     def writer(self) -> GenerationWriter:
         """The writing side (imported lazily: serving processes never load it)."""
+
+    def check(self, full: bool = False) -> dict[str, list[str]]:
+        """Problems per generation kept (name → problems; [] when healthy), the live one
+        first; `full` reads everything (checksums) instead of the cheap facts."""
+        live = self.live()
+        return {live.name: live.check(full)}
 
     def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
         """Release what was opened (searchers, connections)."""

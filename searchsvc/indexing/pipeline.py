@@ -25,7 +25,7 @@ from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import GenerationInfo, Progress
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import WhooshEngine
-from searchsvc.engines.whoosh.writing import stored_stories
+from searchsvc.engines.whoosh.writing import stored_stories, usable_base
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article, article_from_dict, article_to_dict
@@ -328,9 +328,11 @@ def build(
     writer = engine.writer()
     with engine.build_lock(wait_s=lock_wait_s):
         writer.prune(keep + 1)
-        previous = None if full else gens.current_or_none(root)
+        previous = None if full else usable_base(gens.current_or_none(root))
         summary.full = previous is None
-        files = seed_files(seeds, summary.skipped)
+        # Files of a folder that cannot be listed now keep their stories (their last stamps).
+        stamps = gens.built_from(previous)[0] if previous else {}
+        files = seed_files(seeds, summary.skipped, stamps)
         summary.files_seen = len(files) + len(summary.skipped)
         articles, cache, fresh = extract_all(
             files, gens.load_cache(previous), summary, max_bytes, progress

@@ -12,7 +12,7 @@ from searchsvc import __version__
 from searchsvc.config import Settings, load_settings
 from searchsvc.engines import open_engine
 from searchsvc.engines.base import Engine
-from searchsvc.errors import IndexMissing
+from searchsvc.errors import IndexDamaged, IndexMissing
 from searchsvc.web import api, feeds, pages
 from searchsvc.web.addresses import refuse_bad_host, relative_redirect
 from searchsvc.web.errors import register_error_handlers
@@ -94,6 +94,9 @@ def open_index_at_startup(app: Flask) -> None:
     settings: Settings = app.extensions["searchsvc.settings"]
     try:
         live = engine.live()
+    except IndexDamaged as exc:
+        log.error("%s; /api/health names what is damaged", exc)
+        return
     except IndexMissing as exc:
         log.warning(
             "no index yet (%s); searches answer 503 until one is built with: "

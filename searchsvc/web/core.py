@@ -22,7 +22,7 @@ from searchsvc import synonyms
 from searchsvc.analysis import query_words
 from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.engines.base import Engine, Generation
-from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
+from searchsvc.errors import ArticleNotFound, GenerationGone, IndexDamaged, InvalidParameter
 from searchsvc.export import Export, collect_export, render_lines
 from searchsvc.model import SearchRequest, SearchResult
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
@@ -168,6 +168,7 @@ def search_options() -> dict[str, object]:
     limits = settings()
     return {
         "max_expansion": limits.max_expansion,
+        "max_total_expansion": limits.max_total_expansion,
         "time_limit_s": limits.search_time_limit_s,
         "max_query_depth": limits.max_query_depth,
         "synonym_table": synonyms.load(limits.synonyms_file or None),
@@ -363,7 +364,10 @@ def cached_freshness(seeds: Path, generation: Generation) -> dict:
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
     answer = engine().health()
-    generation = current_index()
+    try:
+        generation = current_index()
+    except IndexDamaged:  # said in the answer; the seeds are compared with a readable one
+        return answer
     seeds = seeds_to_compare(settings(), generation.info.seeds or None)
     fresh = cached_freshness(seeds, generation)
     # The folder's name only: the absolute path would tell every visitor the server's layout.

@@ -15,9 +15,11 @@ from searchsvc.errors import (
     EngineUnavailable,
     GenerationGone,
     IndexBusy,
+    IndexDamaged,
     IndexMissing,
     InvalidParameter,
     QuerySyntaxError,
+    QueryTooCostly,
     SearchServiceError,
 )
 
@@ -34,12 +36,14 @@ class Problem:
 # Named core errors → status and title. Order matters: subclasses before their base classes.
 PROBLEMS: tuple[tuple[type[SearchServiceError], Problem], ...] = (
     (QuerySyntaxError, Problem(400, "The query could not be understood")),
+    (QueryTooCostly, Problem(400, "The query would take too long to run")),
     (InvalidParameter, Problem(400, "A request parameter is not valid")),
     (BadHost, Problem(400, "The Host header is not valid")),
     (ArticleNotFound, Problem(404, "No such story")),
     (GenerationGone, Problem(410, "That index generation is no longer kept")),
     (IndexMissing, Problem(503, "No search index has been built yet")),
     (IndexBusy, Problem(503, "The index is busy")),
+    (IndexDamaged, Problem(503, "The search index is damaged")),
     (EngineUnavailable, Problem(503, "The search engine is unavailable")),
 )
 BUILD_HINT = "Build one with: searchsvc index --seeds DIR --index DIR"
@@ -56,6 +60,8 @@ def problem_for(exc: SearchServiceError) -> tuple[Problem, dict]:
     elif isinstance(exc, GenerationGone):
         body.update(generation=exc.generation, current_generation=exc.current)
         body["detail"] = f"{exc}. Leave out gen= for the current results."
+    elif isinstance(exc, IndexDamaged):
+        body.update(generation=exc.generation)
     elif isinstance(exc, IndexMissing):
         body["detail"] = f"{exc}. {BUILD_HINT}"
     return problem, body

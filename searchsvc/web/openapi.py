@@ -524,7 +524,8 @@ SEARCH_PARAMETERS = [
             {"type": "string"},
             "The query; empty browses every story. At most 500 characters (longer: 400 "
             "query_too_long) and 32 levels of nested parentheses (deeper: 400 query_syntax, "
-            "'nested too deeply', at the first parenthesis past the limit).",
+            "'nested too deeply', at the first parenthesis past the limit). Prefixes standing "
+            "for more than 2,048 index words together: 400 query_too_costly.",
         ),
         "examples": QUERY_EXAMPLES,
     },

@@ -6,6 +6,7 @@ Everything here uses real processes on loopback: gunicorn from tests/support/web
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import signal
@@ -332,3 +333,48 @@ def timed_get(port: int, path: str, timeout: float) -> Timed:
     except OSError as exc:
         return Timed(path, None, time.monotonic() - started, repr(exc))
     return Timed(path, reply.status, time.monotonic() - started)
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` now (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it counts as gone)."""
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def lock_is_free(root: Path) -> bool:
+    """Whether a build could take the index folder's build lock right now."""
+    fd = os.open(root / gens.LOCK, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

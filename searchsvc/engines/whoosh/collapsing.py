@@ -7,15 +7,15 @@ the generation (clusters.json); a generation reads them once, on first use.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.collectors import CollapseCollector, Collector, TopCollector, WrappingCollector
-from whoosh.searching import Searcher, TimeLimit
+from whoosh.collectors import CollapseCollector, Collector, TopCollector
+from whoosh.searching import Searcher
 from whoosh.sorting import FunctionFacet
 
+from searchsvc.engines.whoosh.deadlines import TimeLimited
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.model import Cluster
 
@@ -72,7 +72,7 @@ class Collapse:
         def key(_searcher: Searcher, docnum: int) -> int | None:
             return self.clusters.key(docnum)
 
-        inner = _TimeLimit(top, time_limit_s) if time_limit_s is not None else top
+        inner = TimeLimited(top, time_limit_s) if time_limit_s is not None else top
         return CollapseCollector(inner, FunctionFacet(key), limit=1)
 
     def best_per_cluster(
@@ -111,22 +111,3 @@ class Collapse:
             "more": len(others),
             "others": others,
         }
-
-
-class _TimeLimit(WrappingCollector):
-    """Stops the walk over matches with TimeLimit once `seconds` have passed since prepare()."""
-
-    def __init__(self, child: Collector, seconds: float) -> None:
-        super().__init__(child)
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
-
-    def prepare(self, top_searcher: Searcher, q: object, context: object) -> None:
-        self.deadline = time.monotonic() + self.seconds
-        super().prepare(top_searcher, q, context)
-
-    def matches(self) -> Iterator[int]:
-        for docnum in self.child.matches():
-            if time.monotonic() > self.deadline:
-                raise TimeLimit
-            yield docnum

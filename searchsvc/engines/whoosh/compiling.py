@@ -13,6 +13,7 @@ from whoosh.searching import Searcher
 
 from searchsvc.analysis import fold
 from searchsvc.engines.whoosh.analysis import english_analyzer, plain_analyzer
+from searchsvc.errors import QueryTooCostly
 from searchsvc.expansion import Expansion, expansion_warning, most_frequent
 from searchsvc.model import Filters
 from searchsvc.query import All, Any, Node, Not, Phrase, Word
@@ -26,15 +27,24 @@ class QueryCompiler:
     """Syntax tree → Whoosh query, with the same analyzers the index was built with.
 
     `deadline` (time.monotonic()) bounds prefix expansion: past it, further prefixes expand to
-    nothing and a warning says so. Warnings for the user collect in `warnings`.
+    nothing and a warning says so. `max_total_expansion` bounds the words all of the query's
+    prefixes stand for together (each field's count): past it the query is refused up front
+    (QueryTooCostly), as its walk would outlast any time limit. Warnings for the user collect
+    in `warnings`.
     """
 
     def __init__(
-        self, reader: IndexReader, max_expansion: int, deadline: float | None = None
+        self,
+        reader: IndexReader,
+        max_expansion: int,
+        deadline: float | None = None,
+        max_total_expansion: int | None = None,
     ) -> None:
         self.reader = reader
         self.max_expansion = max_expansion
         self.deadline = deadline
+        self.max_total_expansion = max_total_expansion
+        self.expanded = 0  # index terms the query's prefixes stand for so far
         self.text_analyzer = english_analyzer()
         self.plain_analyzer = plain_analyzer()
         self.warnings: list[str] = []
@@ -108,6 +118,7 @@ class QueryCompiler:
                 break
             if expansion.capped:
                 capped.append(expansion)
+            self._count_expansions(node, len(expansion.kept))
             terms = [wq.Term(index_field, word, boost=boost) for word, _ in expansion.kept]
             if terms:
                 per_field.append(terms[0] if len(terms) == 1 else wq.Or(terms))
@@ -132,6 +143,16 @@ class QueryCompiler:
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             words.append((text, info.doc_frequency()))
         return most_frequent(words, self.max_expansion)
+
+    def _count_expansions(self, node: Word, count: int) -> None:
+        self.expanded += count
+        cap = self.max_total_expansion
+        if cap is not None and self.expanded > cap:
+            raise QueryTooCostly(
+                f"too many prefix expansions: the prefixes up to '{node.text}*' already stand "
+                f"for {self.expanded:,} index words (at most {cap:,} in one query); use longer "
+                "prefixes or fewer of them"
+            )
 
 
 class Unscored(wq.WrappingQuery):

@@ -16,12 +16,13 @@ from whoosh.searching import Searcher
 
 from searchsvc.engines.base import Engine, Generation, GenerationInfo, GenerationWriter
 from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh import integrity
 from searchsvc.engines.whoosh.collapsing import StoryClusters
 from searchsvc.engines.whoosh.execution import run_plan
 from searchsvc.engines.whoosh.ranking import weighting
 from searchsvc.engines.whoosh.reading import GenerationCaches, open_searcher
 from searchsvc.engines.whoosh.schema import story_from_stored
-from searchsvc.errors import ArticleNotFound, GenerationGone, IndexMissing
+from searchsvc.errors import ArticleNotFound, GenerationGone, IndexDamaged, IndexMissing
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster, Matches, SearchPlan
 from searchsvc.permalinks import is_generation_name
@@ -48,6 +49,7 @@ class WhooshGeneration(Generation):
         self.meta = meta
         self.stamp = stamp
         self.caches = GenerationCaches(folder, searcher)
+        self.manifest = integrity.manifest(folder)
         self._info = GenerationInfo(
             name=folder.name,
             doc_count=meta.get("doc_count", searcher.doc_count()),
@@ -69,7 +71,33 @@ class WhooshGeneration(Generation):
         return self.caches.scoring(model)  # type: ignore[arg-type]
 
     def run(self, plan: SearchPlan) -> Matches:
-        return run_plan(self.caches, plan)
+        try:
+            return run_plan(self.caches, plan)
+        except Exception as exc:
+            self._raise_if_damaged(exc)
+            raise
+
+    def damage(self) -> list[integrity.Problem]:
+        """The files that differ from the manifest: the cheap check, a stat() per file (some
+        twenty microseconds), at every use of the generation."""
+        return integrity.check(self.folder, recorded=self.manifest)
+
+    def refuse_if_damaged(self) -> None:
+        """Raise IndexDamaged when the cheap check finds a file that is not what was built."""
+        damage = self.damage()
+        if damage:
+            raise IndexDamaged(self.name, integrity.describe(damage))
+
+    def _raise_if_damaged(self, error: Exception) -> None:
+        """A failure while reading: IndexDamaged when the files are not what was built (a
+        full check), else nothing (the caller re-raises the error as it is)."""
+        damage = integrity.check(self.folder, full=True, recorded=self.manifest)
+        if damage:
+            log.error("reading %s failed (%r): its files are damaged", self.name, error)
+            raise IndexDamaged(self.name, integrity.describe(damage)) from error
+
+    def check(self, full: bool = False) -> list[str]:
+        return [str(problem) for problem in integrity.check(self.folder, full=full)]
 
     def story(self, story_id: str) -> Article:
         fields = self.searcher.document(id=story_id)
@@ -150,6 +178,12 @@ class WhooshEngine(Engine):
         self._lock = threading.Lock()
 
     def live(self) -> WhooshGeneration:
+        """The live generation; IndexDamaged when its files are not what was built."""
+        opened = self._live()
+        opened.refuse_if_damaged()
+        return opened
+
+    def _live(self) -> WhooshGeneration:
         stamp = gens.pointer_stamp(self.root)
         current = self._open
         if current is not None and current.stamp == stamp:
@@ -170,8 +204,9 @@ class WhooshEngine(Engine):
         A generation deleted while it is open here is reported gone on its next use; its
         searcher is not closed under a request still reading it, only dropped.
         """
-        live = self.live()
+        live = self._live()
         if name == live.name:
+            live.refuse_if_damaged()
             return live
         folder = gens.Generation(self.root, name)
         if not is_generation_name(name) or not (folder.path / gens.META).is_file():
@@ -189,16 +224,45 @@ class WhooshEngine(Engine):
                 while len(self._old) > OLD_GENERATIONS_OPEN:
                     self._old.popitem(last=False)
             self._old.move_to_end(name)
+        opened.refuse_if_damaged()
         return opened
 
     def health(self) -> dict:
-        live = self.live()
-        return {
-            "status": "ok",
+        """ "ok", or "degraded" naming what is wrong: a damaged file of the live generation (its
+        searches answer 503), or a missing pointer file (the generation open is kept)."""
+        try:
+            live = self._live()
+        except IndexDamaged as exc:  # too damaged to open at all
+            return {"status": "degraded", "generation": exc.generation, "problems": [str(exc)]}
+        problems = [str(problem) for problem in live.damage()]
+        if gens.pointer_stamp(self.root) is None:
+            problems.insert(
+                0,
+                f"the pointer file {gens.POINTER} is missing from the index folder; serving "
+                f"{live.name}, the last generation opened (the next build writes it again)",
+            )
+        answer = {
+            "status": "degraded" if problems else "ok",
             "generation": live.name,
             "doc_count": live.meta.get("doc_count"),
             "built_at": live.meta.get("built_at"),
         }
+        if problems:
+            answer["problems"] = problems
+        return answer
+
+    def check(self, full: bool = False) -> dict[str, list[str]]:
+        """Every complete generation on disk, the live one first (a missing pointer is the
+        live one's problem), without opening any."""
+        live = gens.current_or_none(self.root)
+        complete = [g for g in gens.generations(self.root) if (g.path / gens.META).is_file()]
+        if live is None and not complete:
+            raise IndexMissing(f"no index has been built in {self.root} yet")
+        ordered = sorted(complete, key=lambda g: (live is None or g.name != live.name, -g.number))
+        found = {g.name: [str(p) for p in integrity.check(g, full=full)] for g in ordered}
+        if gens.pointer_stamp(self.root) is None:
+            found[ordered[0].name].insert(0, f"the pointer file {gens.POINTER} is missing")
+        return found
 
     def build_lock(self, wait_s: float = 0.0) -> AbstractContextManager[None]:
         return gens.build_lock(self.root, wait_s=wait_s)
@@ -211,16 +275,36 @@ class WhooshEngine(Engine):
     def _load(self, stamp: tuple[int, int] | None) -> WhooshGeneration:
         folder = gens.current(self.root)
         if folder is None:
+            folder = self._without_pointer()
+        if folder is None:
             raise IndexMissing(f"no index has been built in {self.root} yet")
         if self._open is not None and self._open.name == folder.name:
             self._open.stamp = stamp
             return self._open
         return self._open_generation(folder, stamp)
 
+    def _without_pointer(self) -> gens.Generation | None:
+        """No pointer file (deleted by hand): keep the generation open here, else the newest
+        complete one on disk (a worker started since); None when there is none."""
+        if self._open is not None:
+            return self._open.folder
+        complete = [g for g in gens.generations(self.root) if (g.path / gens.META).is_file()]
+        if complete:
+            log.warning(
+                "%s is missing from %s; serving the newest generation, %s",
+                gens.POINTER,
+                self.root,
+                complete[-1].name,
+            )
+        return complete[-1] if complete else None
+
     @staticmethod
     def _open_generation(
         folder: gens.Generation, stamp: tuple[int, int] | None
     ) -> WhooshGeneration:
+        damage = integrity.check(folder)
+        if damage:  # Whoosh would read it without complaint, and answer wrongly
+            raise IndexDamaged(folder.name, integrity.describe(damage))
         searcher = open_searcher(folder)
         return WhooshGeneration(folder, searcher, folder.meta(), stamp)
 

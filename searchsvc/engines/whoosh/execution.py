@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from operator import itemgetter
 
 from whoosh import query as wq
@@ -25,6 +24,7 @@ from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
 from searchsvc.engines.whoosh.collapsing import Collapse
 from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler, Unscored
+from searchsvc.engines.whoosh.deadlines import bounded, passed
 from searchsvc.engines.whoosh.explain import matched_words, score_parts
 from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, keep_only, top
 from searchsvc.engines.whoosh.ranking import HeadFirst, natural_query, weighting
@@ -46,12 +46,14 @@ def run_plan(caches: GenerationCaches, plan: SearchPlan) -> Matches:
     settings = plan.ranking or DEFAULT_RANKING
     model = weighting(settings, plan.mode)
     searcher = caches.scoring(model)
-    compiler = QueryCompiler(searcher.reader(), plan.max_expansion, plan.deadline)
+    compiler = QueryCompiler(
+        searcher.reader(), plan.max_expansion, plan.deadline, plan.max_total_expansion
+    )
     if plan.mode == "browse" or plan.tree is None:
         main: wq.Query | None = wq.Every()
     elif plan.mode == "natural":
         depth = plan.offset + plan.limit if plan.sort == "relevance" else 0
-        main = natural_query(plan.words, settings, searcher, depth)
+        main = natural_query(plan.words, settings, searcher, depth, plan.deadline)
     else:
         main = compiler.compile(plan.tree, any_word=plan.mode == "any")
     if main is None and plan.mode == "any":
@@ -96,10 +98,12 @@ def run(
         timed_out = timed_out or stopped
     else:
         results = sorted_by_date(caches, searcher, q, matched, plan, collapse)
+    results.q = q  # the walk's deadline checks are not the query's (explanations read it)
     docnums = shown(plan, results)
-    attach_matched_terms(results, docnums)
-    hits = make_hits(results, plan)
-    facets = facet_counts(count_facets(caches, matched))
+    attach_matched_terms(results, docnums, deadline=deadline)
+    hits, hits_cut = make_hits(results, plan)
+    facets = facet_counts(count_facets(caches, matched, deadline))
+    timed_out = timed_out or hits_cut or passed(deadline)
     if collapse is None:
         return Matches(len(matched), hits, facets, timed_out)
     clusters, every = collapse.count(matched)
@@ -119,8 +123,9 @@ def ranked(
     elif remaining is not None:
         collector = TimeLimitCollector(collector, timelimit=remaining, use_alarm=False)
     stopped = False
+    walk = bounded(q, None if remaining is None else time.monotonic() + remaining)
     try:
-        searcher.search_with_collector(q, collector, context=_walking(searcher))
+        searcher.search_with_collector(walk, collector, context=_walking(searcher))
     except TimeLimit:
         stopped = True
     return collector.results(), stopped
@@ -136,13 +141,18 @@ def shown(plan: SearchPlan, results: Results) -> list[int]:
     return [results.docnum(n) for n in window(plan, results)]
 
 
-def make_hits(results: Results, plan: SearchPlan) -> list[Hit]:
-    """The page's hits; score explanations stop being added once the deadline has passed."""
+def make_hits(results: Results, plan: SearchPlan) -> tuple[list[Hit], bool]:
+    """The page's hits, and whether the deadline cut their details short: past it, a hit is
+    shown with its opening lines instead of a highlighted passage, without matched words or
+    a score explanation (the costly parts, per hit)."""
     hits = []
+    cut = False
     for n in window(plan, results):
-        due = plan.deadline is not None and time.monotonic() > plan.deadline
-        hits.append(make_hit(results, n, plan.explain and not due))
-    return hits
+        if passed(plan.deadline):
+            cut = True
+            results.docterms.pop(results.docnum(n), None)  # snippet: the opening lines
+        hits.append(make_hit(results, n, plan.explain and not cut))
+    return hits, cut
 
 
 def fast_outcome(  # noqa: PLR0913 - the parts of one search
@@ -185,18 +195,22 @@ def outcome_of(  # noqa: PLR0913 - the parts of one search
         results = Results(searcher, q, top(scores, limit))
     else:
         results = sorted_by_date(caches, searcher, q, list(scores), plan)
-    attach_matched_terms(results, shown(plan, results), cached)
-    hits = make_hits(results, plan)
-    facets = facet_counts(count_facets(caches, list(scores)))
+    attach_matched_terms(results, shown(plan, results), cached, plan.deadline)
+    hits, hits_cut = make_hits(results, plan)
+    facets = facet_counts(count_facets(caches, list(scores), plan.deadline))
+    timed_out = timed_out or hits_cut or passed(plan.deadline)
     return Matches(len(scores), hits, facets, timed_out)
 
 
-def count_facets(caches: GenerationCaches, docnums: list[int]) -> dict[str, Counter]:
-    """Each facet's values counted over the matches (global document numbers)."""
+def count_facets(
+    caches: GenerationCaches, docnums: list[int], deadline: float | None = None
+) -> dict[str, Counter]:
+    """Each facet's values counted over the matches (global document numbers); the facets
+    not yet counted when the deadline passes are left empty."""
     groups: dict[str, Counter] = {}
     for name in FACETS:
-        if name not in caches.searcher.schema:
-            continue  # a generation built before this facet field existed
+        if name not in caches.searcher.schema or passed(deadline):
+            continue  # a generation built before this facet field existed, or no time left
         if not docnums:
             groups[name] = Counter()
             continue
@@ -232,15 +246,19 @@ def scored_matches(
     """Every match with its score, walking the matchers once (False: the deadline passed)."""
     scores: dict[int, float] = {}
     checked = 0
-    for subsearcher, offset in searcher.leaf_searchers():
-        matcher = q.matcher(subsearcher, _walking(subsearcher))
-        while matcher.is_active():
-            scores[offset + matcher.id()] = matcher.score()
-            matcher.next()
-            checked += 1
-            due = deadline is not None and checked % DEADLINE_CHECK_EVERY == 0
-            if due and time.monotonic() > deadline:
-                return scores, False
+    walk = bounded(q, deadline)
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            matcher = walk.matcher(subsearcher, _walking(subsearcher))
+            while matcher.is_active():
+                scores[offset + matcher.id()] = matcher.score()
+                matcher.next()
+                checked += 1
+                due = deadline is not None and checked % DEADLINE_CHECK_EVERY == 0
+                if due and time.monotonic() > deadline:
+                    return scores, False
+    except TimeLimit:  # between two matches (bounded)
+        return scores, False
     return scores, True
 
 
@@ -274,7 +292,10 @@ class CachedTerms:
 
 
 def attach_matched_terms(
-    results: Results, docnums: list[int], cached: CachedTerms | None = None
+    results: Results,
+    docnums: list[int],
+    cached: CachedTerms | None = None,
+    deadline: float | None = None,
 ) -> None:
     """What TermsCollector records, for the shown hits only: each hit's matching query terms
     (those outside an exclusion; feedback words are not the query's), each recorded once.
@@ -283,7 +304,7 @@ def attach_matched_terms(
     query's matchers to each hit: the same answer (tests/test_whoosh_equivalence.py), the
     cached reading about 50x faster.
     """
-    found = _cached_terms(docnums, cached) if cached else _walked_terms(results, docnums)
+    found = _cached_terms(docnums, cached) if cached else _walked_terms(results, docnums, deadline)
     docterms: dict[int, list] = {}
     termdocs: dict[tuple, list[int]] = {}
     for docnum, term in found:
@@ -302,7 +323,10 @@ def _cached_terms(docnums: list[int], cached: CachedTerms) -> Iterator[tuple[int
                 yield docnum, term
 
 
-def _walked_terms(results: Results, docnums: list[int]) -> Iterator[tuple[int, tuple]]:
+def _walked_terms(
+    results: Results, docnums: list[int], deadline: float | None = None
+) -> Iterator[tuple[int, tuple]]:
+    """Past the deadline, the remaining hits get no matched terms (make_hits shows them plain)."""
     for subsearcher, offset in results.searcher.leaf_searchers():
         size = subsearcher.doc_count_all()
         local = sorted(d - offset for d in docnums if offset <= d < offset + size)
@@ -310,7 +334,7 @@ def _walked_terms(results: Results, docnums: list[int]) -> Iterator[tuple[int, t
             continue
         matcher = results.q.matcher(subsearcher, subsearcher.context(needs_current=True))
         for docnum in local:
-            if not matcher.is_active():
+            if not matcher.is_active() or passed(deadline):
                 break
             if matcher.id() < docnum:
                 matcher.skip_to(docnum)
@@ -344,13 +368,16 @@ def matched_docnums(
     the ones found so far, and the caller reports the search as timed out.
     """
     matched: list[int] = []
-    for subsearcher, offset in searcher.leaf_searchers():
-        ids = q.matcher(subsearcher, _walking(subsearcher, scored=False)).all_ids()
-        while chunk := list(islice(ids, DEADLINE_CHECK_EVERY)):
-            matched.extend(offset + docnum for docnum in chunk)
-            more_may_follow = len(chunk) == DEADLINE_CHECK_EVERY
-            if more_may_follow and deadline is not None and time.monotonic() > deadline:
-                return matched, False
+    walk = bounded(q, deadline)
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            ids = walk.matcher(subsearcher, _walking(subsearcher, scored=False)).all_ids()
+            for count, docnum in enumerate(ids, 1):
+                matched.append(offset + docnum)
+                if count % DEADLINE_CHECK_EVERY == 0 and passed(deadline):
+                    return matched, False
+    except TimeLimit:  # raised between two matches by the bounded walk
+        return matched, False
     return matched, True
 
 

@@ -131,8 +131,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_stale(root: Path, keep: int) -> list[str]:
-    """Delete unfinished temp builds and all but the newest `keep` generations (never the live one).
+def remove_stale(root: Path, keep: int, protected: frozenset[str] = frozenset()) -> list[str]:
+    """Delete unfinished temp builds and all but the newest `keep` generations (never the live
+    one, nor the `protected` ones: the last verified one when the newer ones are damaged).
 
     Old generations are kept for a while because a worker may still be answering a request from
     one; `keep` bounds the disk used.
@@ -144,11 +145,19 @@ def remove_stale(root: Path, keep: int) -> list[str]:
     for path in root.glob(f".{POINTER}.*"):
         path.unlink(missing_ok=True)
     live = current_or_none(root)
-    old = [g for g in generations(root) if live is None or g.name != live.name]
+    old = [
+        g
+        for g in generations(root)
+        if (live is None or g.name != live.name) and g.name not in protected
+    ]
     for g in old[: max(0, len(old) - (keep - 1))]:
         _remove_tree(g.path)
         removed.append(g.name)
     return removed
+
+
+def remove_generation(generation: Generation) -> None:
+    _remove_tree(generation.path)
 
 
 def _remove_tree(path: Path) -> None:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import Counter
 from collections.abc import Sequence
 
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.collectors import Collector, TopCollector
 from whoosh.matching import Matcher, WrappingMatcher
-from whoosh.searching import Searcher
+from whoosh.searching import Results, Searcher, TimeLimit
 
+from searchsvc.engines.whoosh.deadlines import TimeLimited, passed
 from searchsvc.ranking import RankingSettings, searchable_words
 
 
@@ -61,18 +64,20 @@ def natural_query(
     settings: RankingSettings,
     searcher: Searcher | None = None,
     depth: int | None = None,
+    deadline: float | None = None,
 ) -> wq.Query:
     """Any word may match; BM25 over the weighted fields, then feedback below the head.
 
     `searcher` is needed only for pseudo-relevance feedback (a first round is run with it), and
     feedback only runs when `depth` (the last rank the caller shows; None: unknown) goes past
-    the kept head.
+    the kept head. The first round counts against `deadline` (time.monotonic()): when it
+    cannot finish in time, the words are searched without feedback.
     """
     weights = _query_weights(words, settings)
     base = _weighted_terms(weights, settings)
     wanted = depth is None or depth > settings.feedback_head
     if settings.feedback_docs and searcher is not None and wanted:
-        return _with_feedback(base, weights, settings, searcher)
+        return _with_feedback(base, weights, settings, searcher, deadline)
     return base
 
 
@@ -97,12 +102,13 @@ def _with_feedback(
     weights: dict[str, float],
     settings: RankingSettings,
     searcher: Searcher,
+    deadline: float | None = None,
 ) -> wq.Query:
     """RM3: mix the query's words with the words most typical of its best stories.
 
     `searcher` scores with weighting(settings, "natural") (the first round is run with it)."""
-    top = searcher.search(first_round, limit=max(settings.feedback_docs, settings.feedback_head))
-    if not top:
+    top = _first_round(first_round, searcher, settings, deadline)
+    if not top or passed(deadline):
         return first_round
     chosen = _feedback_words(searcher, list(top)[: settings.feedback_docs], settings)
     query_total = sum(weights.values())
@@ -112,6 +118,20 @@ def _with_feedback(
     feedback = {word: share * query_total * x / feedback_total for word, x in chosen.items()}
     head = {hit.docnum: hit.score for hit in list(top)[: settings.feedback_head]}
     return HeadFirst(first_round, _weighted_terms(feedback, settings), 1 - share, head, searcher)
+
+
+def _first_round(
+    first_round: wq.Query, searcher: Searcher, settings: RankingSettings, deadline: float | None
+) -> Results | None:
+    """The first round's best stories, or None when the deadline passes before it ends."""
+    collector: Collector = TopCollector(limit=max(settings.feedback_docs, settings.feedback_head))
+    if deadline is not None:
+        collector = TimeLimited(collector, max(deadline - time.monotonic(), 0.0))
+    try:
+        searcher.search_with_collector(first_round, collector)
+    except TimeLimit:
+        return None
+    return collector.results()
 
 
 def _feedback_words(searcher: Searcher, hits: list, settings: RankingSettings) -> dict[str, float]:

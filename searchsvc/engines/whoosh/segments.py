@@ -15,10 +15,13 @@ their own: no pickled documents, and docnums follow the stories' order in every 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import traceback
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +39,7 @@ from whoosh.writing import SegmentWriter
 MAX_POSTINGS = 5_000_000
 
 Document = dict[str, Any]
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _ONE = pack_uint(1)
 
 
@@ -278,7 +282,9 @@ def write_segments(
         for start, stop in slices:
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
-                target=_worker, args=(writer, ix, items, start, stop, to_document), daemon=True
+                target=_worker,
+                args=(writer, ix, items, start, stop, to_document, os.getpid()),
+                daemon=True,
             )
             process.start()
             writer.close()
@@ -306,7 +312,9 @@ def _worker(
     start: int,
     stop: int,
     to_document: Callable[[Any], Document],
+    parent: int,
 ) -> None:
+    end_with_parent(parent)
     try:
         result: tuple[bool, Any] = (
             True,
@@ -317,6 +325,17 @@ def _worker(
     pipe.send_bytes(pickle.dumps(result))
     pipe.close()
     os._exit(0)
+
+
+def end_with_parent(parent: int) -> None:
+    """Have the kernel kill this forked writer when the build that forked it dies (a build
+    killed with SIGKILL never runs its clean-up): otherwise it writes on for its whole slice,
+    holding the build lock it inherited. Linux only (prctl); elsewhere a no-op."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the build died before the request above took effect
+        os._exit(1)
 
 
 def commit_with(writer: SegmentWriter, segments: list[Any]) -> None:

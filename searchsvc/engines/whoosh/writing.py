@@ -8,6 +8,7 @@ goes live by the atomic pointer switch of generations.switch_to.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -16,17 +17,23 @@ from whoosh import index as whoosh_index
 
 from searchsvc.engines.base import GenerationWriter, Progress
 from searchsvc.engines.whoosh import generations as gens
+from searchsvc.engines.whoosh import integrity
 from searchsvc.engines.whoosh.schema import build_schema, story_document, story_from_stored
 from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
 from searchsvc.extract.article import Article
 
 # Side files a build keeps beside a generation, never hard-linked into the next one.
-SIDE_FILES = (gens.CACHE, gens.VOCAB, gens.STAMPS, gens.DERIVED, gens.META)
+SIDE_FILES = (gens.CACHE, gens.VOCAB, gens.STAMPS, gens.DERIVED, gens.META, integrity.MANIFEST)
+log = logging.getLogger("searchsvc")
 
 
 def same_schema(generation: gens.Generation) -> bool:
     """False when the schema gained or lost a field since `generation`: then rebuild fully."""
-    ix = whoosh_index.open_dir(str(generation.path))
+    try:
+        ix = whoosh_index.open_dir(str(generation.path))
+    except Exception as exc:  # noqa: BLE001 - a damaged index fails in many unpickling ways
+        log.warning("%s cannot be opened (%r): writing every story afresh", generation.name, exc)
+        return False
     try:
         return set(ix.schema.names()) == set(build_schema().names())
     finally:
@@ -76,7 +83,7 @@ def _start_from(
     """The new index (the previous one's segments hard-linked, when usable), the ids to
     delete from it and the stories to add."""
     old = previous.meta().get("fingerprints", {}) if previous else {}
-    if not (previous and old and same_schema(previous)):
+    if not (previous and old and reusable(previous) and same_schema(previous)):
         target.mkdir(parents=True)
         return whoosh_index.create_in(str(target), build_schema()), [], stories
     shutil.copytree(
@@ -88,6 +95,45 @@ def _start_from(
     to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
     to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
     return whoosh_index.open_dir(str(target)), to_delete, to_add
+
+
+def reusable(previous: gens.Generation) -> bool:
+    """Whether the files a build would hard-link from `previous` are exactly what was built
+    (every checksum against its manifest); a damaged one is never linked into a new
+    generation: the index is then written afresh, every story."""
+    linked = {p.name for p in previous.path.iterdir() if p.name not in SIDE_FILES}
+    damage = integrity.check(previous, full=True, only=linked)
+    if damage:
+        log.warning(
+            "%s is damaged (%s): writing every story afresh instead of reusing its files",
+            previous.name,
+            integrity.describe(damage),
+        )
+    return not damage
+
+
+def usable_base(previous: gens.Generation | None) -> gens.Generation | None:
+    """`previous` when its files pass the cheap check against its manifest, else None (and
+    the build says why on stderr): nothing of a damaged generation is reused."""
+    if previous is None:
+        return None
+    damage = integrity.check(previous)
+    if damage:
+        log.warning(
+            "the live generation %s is damaged (%s): building every story afresh",
+            previous.name,
+            integrity.describe(damage),
+        )
+        return None
+    return previous
+
+
+def last_verified(root: Path) -> gens.Generation | None:
+    """The newest generation whose files pass the cheap check (pruning never deletes it)."""
+    for generation in reversed(gens.generations(root)):
+        if (generation.path / gens.META).is_file() and not integrity.check(generation):
+            return generation
+    return None
 
 
 def _delete(writer: FastSegmentWriter, story_ids: list[str]) -> None:
@@ -158,7 +204,19 @@ class WhooshWriter(GenerationWriter):
         return info.name
 
     def publish(self, name: str) -> None:
-        gens.switch_to(self.root, self.temporary_folder(name))
+        folder = self.temporary_folder(name)
+        integrity.write_manifest(folder)
+        gens.switch_to(self.root, folder)
 
     def prune(self, keep: int) -> list[str]:
-        return gens.remove_stale(self.root, keep=keep)
+        """remove_stale, keeping the last verified generation, and deleting older damaged ones
+        (they are never served nor reused) first."""
+        live = gens.current_or_none(self.root)
+        removed = []
+        for generation in gens.generations(self.root):
+            if generation != live and integrity.check(generation):
+                gens.remove_generation(generation)
+                removed.append(generation.name)
+        verified = last_verified(self.root)
+        protected = frozenset([verified.name]) if verified else frozenset()
+        return removed + gens.remove_stale(self.root, keep=keep, protected=protected)
