@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_search_refine_page_and_open_an_article(site, artifacts: Path):
     site.goto(site.base + "/")
     site.get_by_label("Search the stories").fill("Ishiba")
-    site.locator("select#outlet").select_option("")
+    assert not site.locator('input[name="outlet"]:checked').count()  # none ticked: all outlets
     site.get_by_role("button", name="Search").click()
     site.wait_for_url(re.compile(r"/search\?q=Ishiba"))
 
@@ -28,7 +28,18 @@ def test_search_refine_page_and_open_an_article(site, artifacts: Path):
     site.wait_for_url(re.compile(r"outlet=Yomiuri\+Shimbun"))
     assert site.get_by_role("heading", level=1).inner_text().startswith("3 results")
     assert site.locator(".hit .meta__outlet").all_inner_texts() == ["Yomiuri Shimbun"] * 3
-    assert site.locator("select#outlet").input_value() == "Yomiuri Shimbun"
+    ticked = site.locator('input[name="outlet"]:checked')
+    assert [ticked.nth(i).get_attribute("value") for i in range(ticked.count())] == [
+        "Yomiuri Shimbun"
+    ]
+
+    # Two outlets ticked in the form: stories of either.
+    site.locator(".filters summary").click()
+    site.get_by_label("Jiji Press").check()
+    site.get_by_role("button", name="Search").click()
+    site.wait_for_url(re.compile(r"outlet=Jiji\+Press"))
+    outlets = set(site.locator(".hit .meta__outlet").all_inner_texts())
+    assert outlets == {"Yomiuri Shimbun", "Jiji Press"}
 
     site.goto(site.base + "/search?q=Ishiba&per_page=2")
     first_titles = site.locator(".hit__title").all_inner_texts()

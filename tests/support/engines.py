@@ -7,6 +7,7 @@ from searchsvc.extract.article import Article
 from searchsvc.model import Cluster, SearchPlan
 from searchsvc.query import is_plain_words, parse
 from searchsvc.ranking import DEFAULT_RANKING, is_natural, searchable_words
+from searchsvc.search import sentence_words
 
 
 def stories_and_clusters(generation: Generation) -> tuple[list[Article], list[Cluster]]:
@@ -31,4 +32,6 @@ def plan_for(q: str, **kwargs: object) -> SearchPlan:
         mode = "natural"
     else:
         mode = "all"
+    if mode == "natural":
+        words = sentence_words(list(words))
     return SearchPlan(tree=tree, mode=mode, words=words, **({"limit": 20} | kwargs))
