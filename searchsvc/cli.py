@@ -12,7 +12,7 @@ import click
 
 from searchsvc.config import load_settings
 from searchsvc.engines import open_engine
-from searchsvc.errors import IndexBusy, IndexMissing, SearchServiceError
+from searchsvc.errors import EngineUnavailable, IndexBusy, IndexMissing, SearchServiceError
 from searchsvc.export import FORMATS, collect_export, render_lines
 from searchsvc.seeds import freshness
 
@@ -48,7 +48,18 @@ def secho(message: object = "", **styles: object) -> None:
     click.secho(terminal_safe(str(message)), **styles)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; an engine that cannot answer (a wrong SEARCHSVC_OPENSEARCH_URL, a red
+    cluster) is one line on stderr and exit status 1 from any command, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except EngineUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Full-text search over news article files."""
 
@@ -150,8 +161,9 @@ def index_command(
             keep=settings.generations_kept,
             lock_wait_s=wait_s,
             progress=progress,
+            engine=open_engine(settings),
         )
-    except IndexBusy as exc:
+    except (IndexBusy, EngineUnavailable) as exc:
         progress.finish()
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -228,6 +240,8 @@ def search_command(
             "max_query_depth": settings.max_query_depth,
         }
         result = search(opened, request, **options)
+    except EngineUnavailable:
+        raise  # not the query's fault: exit status 1 (_Commands)
     except SearchServiceError as exc:
         _print_user_error(request.q, exc)
         sys.exit(2)

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 
 from opensearchpy import OpenSearch
 
-from searchsvc.analysis import TOKEN_PATTERN, english_pipeline, stem
+from searchsvc.analysis import TOKEN_PATTERN, stem
+from searchsvc.engines.whoosh.analysis import english_pipeline  # the reference analysis
 
 ANALYZE_BATCH = 2_000
 

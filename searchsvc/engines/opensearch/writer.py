@@ -15,13 +15,17 @@ from typing import TYPE_CHECKING
 from opensearchpy import OpenSearch
 from opensearchpy.helpers import streaming_bulk
 
-from searchsvc.analysis import english_analyzer, plain_analyzer, surface_word_set
+from searchsvc.analysis import surface_word_set
 from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
 from searchsvc.engines.opensearch import stems
 from searchsvc.engines.opensearch.client import answering
 from searchsvc.engines.opensearch.documents import indexed_body, story_document
 from searchsvc.engines.opensearch.engine import GENERATION_PREFIX
 from searchsvc.engines.opensearch.mapping import index_body
+
+# The reference analysis (mapping.py mirrors it in index settings) counts the words Lucene will
+# hold, for prefix expansion's frequencies: the writing side only, never a serving process.
+from searchsvc.engines.whoosh.analysis import english_analyzer, plain_analyzer
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster
 from searchsvc.ranking import DEFAULT_RANKING
