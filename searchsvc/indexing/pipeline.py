@@ -468,7 +468,13 @@ def build_into(
             doc_count=len(stories),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             seeds=str(seeds.resolve()),
-            extra={"summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"}},
+            extra={
+                "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
+                "built_from": {
+                    "stamps": {name: entry["stamp"] for name, entry in cache.items()},
+                    "skipped": [name for name, _ in summary.skipped],
+                },
+            },
         )
         clusters = cluster_members(stories, known=signatures)
         writer.write(stories, clusters, info, None, progress)

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from searchsvc.analysis import query_words
 from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.engines.base import Engine, Generation
-from searchsvc.errors import ArticleNotFound, GenerationGone, InvalidParameter
+from searchsvc.errors import ArticleNotFound, EngineUnavailable, GenerationGone, InvalidParameter
 from searchsvc.export import Export, collect_export, render_lines
 from searchsvc.model import SearchRequest, SearchResult
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
@@ -353,6 +353,8 @@ def cached_freshness(seeds: Path, generation: Generation) -> dict:
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
     answer = engine().health()
+    if answer["status"] == "unavailable":  # e.g. a red cluster: a 503 problem, as a search gets
+        raise EngineUnavailable("; ".join(answer["problems"]) or "the engine cannot answer")
     generation = current_index()
     seeds = seeds_to_compare(settings(), generation.info.seeds or None)
     fresh = cached_freshness(seeds, generation)
