@@ -221,6 +221,7 @@ class HttpLoad:
             time.sleep(0.05)
 
 
+@pytest.mark.live
 def test_searchsvc_index_swaps_the_alias_under_http_load_failing_no_request(opensearch, tmp_path):
     config = opensearch.build(SEEDS)
     server = LiveServer(
