@@ -113,6 +113,36 @@ def query_words(text: str) -> Iterator[str]:
                     yield stem(unit)
 
 
+def index_tokens(text: str) -> Iterator[str]:
+    """The unstemmed tokens an index holds for `text`: folded, stop words dropped, hyphenated
+    words as their parts *and* joined ("jae-myung" → jae, myung, jaemyung), CJK runs as bigrams.
+    What Whoosh's EnglishAnalyzer indexes before stemming, and what the OpenSearch mapping
+    mirrors; engines that count or compare index words use this rather than their analyzers."""
+    for match in TOKEN_PATTERN.finditer(text):
+        folded = fold(match.group())
+        if not folded or folded in STOP_WORDS:
+            continue
+        parts = [p for p in HYPHENS.split(folded) if p]
+        units = [*parts, "".join(parts)] if len(parts) > 1 else parts
+        for unit in units:
+            yield from cjk_bigrams(unit)
+
+
+def index_words(text: str) -> set[str]:
+    """The distinct stemmed words an index holds for `text` (index_tokens, stemmed)."""
+    return {stem(token) for token in index_tokens(text)}
+
+
+def label_words(text: str) -> set[str]:
+    """The words a label field (outlet, category) holds: folded, hyphen parts and joined, never
+    stemmed, stop words kept."""
+    words: set[str] = set()
+    for match in TOKEN_PATTERN.finditer(text):
+        parts = [p for p in HYPHENS.split(fold(match.group())) if p]
+        words.update([*parts, "".join(parts)] if len(parts) > 1 else parts)
+    return words
+
+
 def surface_word_set(text: str) -> set[str]:
     """Folded, unstemmed words of a text (hyphenated ones split), for the spelling vocabulary."""
     words: set[str] = set()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from searchsvc import synonyms
 from searchsvc.config import load_settings
 from searchsvc.engines import open_engine
 from searchsvc.errors import EngineUnavailable, IndexBusy, IndexMissing, SearchServiceError
@@ -196,8 +197,12 @@ def _open(index_dir: Path | None):
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--per-page", type=int, default=10, show_default=True)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--outlet", help="Only stories from this outlet (exact name).")
-@click.option("--category", help="Only stories in this category (exact name).")
+@click.option(
+    "--outlet", multiple=True, help="Only stories from this outlet (repeat: any of them)."
+)
+@click.option(
+    "--category", multiple=True, help="Only stories in this category (repeat: any of them)."
+)
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From date.")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="To date.")
 @click.option(
@@ -214,8 +219,8 @@ def search_command(
     page: int,
     per_page: int,
     sort: str,
-    outlet: str | None,
-    category: str | None,
+    outlet: tuple[str, ...],
+    category: tuple[str, ...],
     date_from,
     date_to,
     export_format: str | None = None,
@@ -238,6 +243,7 @@ def search_command(
             "max_expansion": settings.max_expansion,
             "time_limit_s": settings.search_time_limit_s,
             "max_query_depth": settings.max_query_depth,
+            "synonym_table": synonyms.load(settings.synonyms_file or None),
         }
         result = search(opened, request, **options)
     except EngineUnavailable:

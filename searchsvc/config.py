@@ -20,6 +20,8 @@ class Settings:
     max_file_bytes: int = 20 * 1024 * 1024
     max_query_chars: int = 500
     max_query_depth: int = 32  # levels of nested parentheses (query.RECURSION_SAFE_DEPTH at most)
+    # The operator's own synonym groups, added to searchsvc/data/synonyms.txt (synonyms.py).
+    synonyms_file: str = ""
     max_per_page: int = 100
     default_per_page: int = 10
     max_page: int = 1_000_000  # deep pages answer quickly with an empty page; beyond this: 400

@@ -62,12 +62,13 @@ def built_at(generation: Generation) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(microsecond=0)
 
 
-def feed_args(request: SearchRequest) -> dict[str, str]:
-    """The parameters that make one feed differ from another (paging and order do not)."""
+def feed_args(request: SearchRequest) -> dict[str, str | list[str]]:
+    """The parameters that make one feed differ from another (paging and order do not); facet
+    values sorted, so choosing the same outlets in another order is the same feed."""
     values = {
         "q": request.q,
-        "outlet": request.outlet,
-        "category": request.category,
+        "outlet": sorted(request.outlet),
+        "category": sorted(request.category),
         "from": request.date_from.isoformat() if request.date_from else None,
         "to": request.date_to.isoformat() if request.date_to else None,
     }
@@ -76,14 +77,14 @@ def feed_args(request: SearchRequest) -> dict[str, str]:
 
 def validators(generation: Generation, request: SearchRequest) -> Validators:
     """ETag from the generation and the search's canonical parameters; Last-Modified = build."""
-    canonical = urlencode(sorted(feed_args(request).items()))
+    canonical = urlencode(sorted(feed_args(request).items()), doseq=True)
     digest = hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
     return Validators(f"{generation.name}-{digest}", built_at(generation))
 
 
 def feed_id(request: SearchRequest) -> str:
     """The same search always has the same feed id."""
-    return f"{TAG_PREFIX}search?{urlencode(sorted(feed_args(request).items()))}"
+    return f"{TAG_PREFIX}search?{urlencode(sorted(feed_args(request).items()), doseq=True)}"
 
 
 def entry_id(story_id: str) -> str:
@@ -93,9 +94,9 @@ def entry_id(story_id: str) -> str:
 def feed_title(request: SearchRequest) -> str:
     what = f"“{request.q}”" if request.q.strip() else "all stories"
     filters = [
-        f"{name} {value}"
-        for name, value in (("outlet", request.outlet), ("category", request.category))
-        if value
+        f"{name} {' or '.join(values)}"
+        for name, values in (("outlet", request.outlet), ("category", request.category))
+        if values
     ]
     if request.date_from or request.date_to:
         low = request.date_from.isoformat() if request.date_from else "…"

@@ -26,8 +26,10 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"
-    outlet: str | None = None
-    category: str | None = None
+    # Several outlets (or categories): stories of any of them; outlets and categories together:
+    # both must hold. Matched to the index's names ignoring case and accents (search.py).
+    outlet: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
     explain: bool = False  # add each hit's score parts
@@ -35,6 +37,15 @@ class SearchRequest:
     # generation it is given either way.
     generation: str | None = None
     collapse: bool = False  # one hit per story cluster, counts over all matches
+
+    def __post_init__(self) -> None:
+        # One name given as a plain string means that one name (not its letters).
+        for name in ("outlet", "category"):
+            value = getattr(self, name)
+            if value is None or isinstance(value, str):
+                object.__setattr__(self, name, (value,) if value else ())
+            else:
+                object.__setattr__(self, name, tuple(value))
 
     def validate(
         self,
@@ -75,8 +86,8 @@ class Filters:
     @classmethod
     def of(cls, request: SearchRequest) -> Filters:
         return cls(
-            outlets=(request.outlet,) if request.outlet else (),
-            categories=(request.category,) if request.category else (),
+            outlets=tuple(request.outlet),
+            categories=tuple(request.category),
             date_from=request.date_from,
             date_to=request.date_to,
         )

@@ -298,11 +298,17 @@ def is_plain_words(node: Node | None) -> bool:
 
 
 def written_plainly(text: str) -> bool:
-    """True when the query is only bare words: no quotes, operators, fields, prefixes, signs or
-    parentheses. Only such a query may be read as a sentence (natural language) or widened from
-    "all words" to "any word"; anything the user spelled out is taken exactly as written."""
+    """True when the query is only bare words: no quotes, operators (AND, OR, NOT, -), fields
+    or prefixes. Only such a query may be read as a sentence (natural language) or widened from
+    "all words" to "any word"; anything the user spelled out is taken exactly as written.
+    Parentheses around bare words group nothing ("kidney disease (CKD) progression") and are
+    read as a sentence's punctuation."""
     try:
         tokens = tokenize(text)
     except QuerySyntaxError:
         return False
-    return all(t.kind == "word" and not t.field and not t.text.endswith("*") for t in tokens)
+    return all(
+        t.kind in ("lparen", "rparen")
+        or (t.kind == "word" and not t.field and not t.text.endswith("*"))
+        for t in tokens
+    )

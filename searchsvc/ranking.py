@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from searchsvc.analysis import query_words
+from searchsvc.analysis import fold, query_words, stem
 
 # Query-language field names → index fields. Searching `outlet:asahi` needs a tokenised copy
 # of the outlet; facets and filters need the exact label, so each label is indexed twice.
@@ -92,6 +92,111 @@ class RankingSettings:
 
 
 DEFAULT_RANKING = RankingSettings()
+
+# Function words a sentence is full of ("what happened after the summit"): the index keeps them
+# (they are not analysis.STOP_WORDS, so phrases and keyword searches still find them), but in a
+# sentence they say nothing about its topic and, as matches, lift every title holding them.
+# Stemmed as the query's words are.
+SENTENCE_STOP_WORDS = frozenset(
+    stem(fold(word))
+    for word in [
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "among",
+        "any",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "further",
+        "had",
+        "have",
+        "having",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "into",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "nor",
+        "now",
+        "off",
+        "once",
+        "only",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "then",
+        "there",
+        "these",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "this",
+        "those",
+        "through",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "would",
+        "you",
+        "your",
+        "yours",
+    ]
+)
 
 
 def searchable_words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import time
 import weakref
 from dataclasses import replace
 
+from searchsvc import facet_values, synonyms
 from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import Generation
 from searchsvc.model import (  # noqa: F401 - FACETS, SORTS, Hit re-exported for callers
@@ -24,10 +25,11 @@ from searchsvc.model import (  # noqa: F401 - FACETS, SORTS, Hit re-exported for
     SearchRequest,
     SearchResult,
 )
-from searchsvc.query import All, is_plain_words, parse, render
+from searchsvc.query import All, is_plain_words, parse, render, written_plainly
 from searchsvc.ranking import (
     DEFAULT_RANKING,
     NATURAL_NOTE,
+    SENTENCE_STOP_WORDS,
     RankingSettings,
     is_natural,
     searchable_words,
@@ -65,6 +67,30 @@ class SpellerCache:
 SPELLERS = SpellerCache()
 
 
+def resolve_labels(
+    generation: Generation, request: SearchRequest
+) -> tuple[SearchRequest, list[str]]:
+    """The request with its outlet/category values as the index names them (case and accents
+    ignored), and a warning for each value that names nothing."""
+    if not request.outlet and not request.category:
+        return request, []
+    outlets, unknown_outlets = facet_values.resolve(
+        request.outlet, generation.labels("outlet"), "outlet"
+    )
+    categories, unknown_categories = facet_values.resolve(
+        request.category, generation.labels("category"), "category"
+    )
+    changed = replace(request, outlet=outlets, category=categories)
+    return changed, unknown_outlets + unknown_categories
+
+
+def sentence_words(words: list[str]) -> tuple[str, ...]:
+    """A sentence's words without its function words ("after", "would", "their"): they carry
+    no topic, yet as matches they would lift every title that happens to hold them."""
+    kept = tuple(word for word in words if word not in SENTENCE_STOP_WORDS)
+    return kept or tuple(words)
+
+
 def browse_order(request: SearchRequest) -> SearchRequest:
     return replace(request, sort="newest") if request.sort == "relevance" else request
 
@@ -77,12 +103,19 @@ def search(
     time_limit_s: float | None = DEFAULTS.search_time_limit_s,
     ranking: RankingSettings = DEFAULT_RANKING,
     max_query_depth: int = DEFAULTS.max_query_depth,
+    synonym_table: synonyms.SynonymTable | None = None,
 ) -> SearchResult:
-    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else."""
+    """Run one search. Raises QuerySyntaxError / InvalidParameter for bad input, nothing else.
+
+    Only a query of bare words (query.written_plainly) may be read as a sentence or widened
+    from all words to any: quotes, operators, fields and prefixes are honoured as written.
+    """
     started = time.perf_counter()
     deadline = time.monotonic() + time_limit_s if time_limit_s else None
     tree = parse(request.q, max_query_depth)
-    words = searchable_words(request.q) if is_plain_words(tree) else []
+    plain = is_plain_words(tree) and written_plainly(request.q)
+    words = searchable_words(request.q) if plain else []
+    request, label_warnings = resolve_labels(generation, request)
     if tree is None:
         mode = "browse"
         # Nothing to rank by: browsing lists the newest stories first (undated ones last).
@@ -91,10 +124,15 @@ def search(
         mode = "natural"
     else:
         mode = "all"
+    # Other names of the same thing (ROK / South Korea) join the query as alternatives; a
+    # sentence is scored on its own words.
+    expanded = (
+        tree if mode == "natural" else synonyms.expand(tree, synonym_table or synonyms.load())
+    )
     plan = SearchPlan(
-        tree=tree,
+        tree=expanded,
         mode=mode,
-        words=tuple(words),
+        words=sentence_words(words) if mode == "natural" else tuple(words),
         filters=Filters.of(request),
         sort=request.sort,
         offset=(request.page - 1) * request.per_page,
@@ -106,10 +144,10 @@ def search(
         ranking=ranking,
     )
     matches = generation.run(plan)
-    warnings = list(matches.warnings)
+    warnings = label_warnings + list(matches.warnings)
     if mode == "natural":
         warnings.insert(0, NATURAL_NOTE)
-    if matches.total == 0 and mode == "all" and is_plain_words(tree) and isinstance(tree, All):
+    if matches.total == 0 and mode == "all" and plain and isinstance(tree, All):
         widened = generation.run(replace(plan, mode="any"))
         warnings.extend(widened.warnings)
         if widened.searched:
@@ -122,7 +160,7 @@ def search(
     return SearchResult(
         query={
             "text": request.q,
-            "parsed": render(tree),
+            "parsed": render(expanded),
             "warnings": list(dict.fromkeys(warnings)),
         },
         total=matches.total,

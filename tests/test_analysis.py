@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.analysis import fold, query_words, strip_accents
-from searchsvc.engines.whoosh.analysis import english_analyzer
+from searchsvc.analysis import fold, index_words, label_words, query_words, strip_accents
+from searchsvc.engines.whoosh.analysis import english_analyzer, plain_analyzer
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 TRICKY = [
@@ -55,3 +55,21 @@ def test_generations_built_before_the_engine_seam_still_open():
     code = "import sys, searchsvc.analysis; print(any(m.startswith('whoosh') for m in sys.modules))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_index_words_are_the_terms_the_whoosh_index_holds(text):
+    """Hyphenated words indexed as parts and joined, CJK as bigrams, stemmed: what another
+    engine (OpenSearch's prefix counts, its stem overrides) must count as the index's words."""
+    assert index_words(text) == set(english_analyzer().term_positions(text))
+
+
+def test_every_seed_story_holds_the_same_index_words_both_ways():
+    for path in sorted(SEEDS.iterdir()):
+        text = path.read_text("utf-8", errors="replace")
+        assert index_words(text) == set(english_analyzer().term_positions(text)), path.name
+
+
+@pytest.mark.parametrize("label", ["Jiji Press", "The Asahi Shimbun", "World/Asia-Pacific", "Ōita"])
+def test_label_words_are_what_the_label_fields_hold(label):
+    assert label_words(label) == {t.text for t in plain_analyzer()(label, mode="index")}

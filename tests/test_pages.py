@@ -13,21 +13,22 @@ from tests.support.pages import get_page
 
 
 @pytest.mark.both_engines
-def test_home_has_a_get_form_with_selects_filled_from_the_index(client):
+def test_home_has_a_get_form_with_choices_filled_from_the_index(client):
     page, _ = get_page(client, "/")
     form = page.all("form")[0]
     assert form["method"] == "get" and form["action"] == "/search"
     assert page.all("label", for_="q") and page.all("input", name="q")
-    options = {o["value"] for o in page.all("option")}
+    outlets = {box["value"] for box in page.all("input", type="checkbox", name="outlet")}
     assert {
         "Yomiuri Shimbun",
         "Asahi Shimbun",
         "Jiji Press",
         "The Mainichi",
         "Japan Today",
-    } <= options
-    assert {"Politics", "Business"} <= options
-    for name in ("outlet", "category", "from", "to", "sort"):
+    } <= outlets
+    categories = {box["value"] for box in page.all("input", type="checkbox", name="category")}
+    assert {"Politics", "Business"} <= categories
+    for name in ("from", "to", "sort"):
         assert page.all("label", for_=name), name
     assert page.all("input", type="date", name="from") and page.all("input", type="date", name="to")
 

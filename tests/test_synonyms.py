@@ -37,14 +37,3 @@ def test_an_operator_file_adds_groups_and_a_missing_one_is_ignored(tmp_path: Pat
     extra.write_text("# ours\nmoon, moon jae-in\n", "utf-8")
     assert expanded("moon", synonyms.load(str(extra))) == '(moon OR "moon jae-in")'
     assert synonyms.load(str(tmp_path / "absent.txt")).of(("pm",)) == ("prime minister",)
-
-
-def test_only_bare_words_are_written_plainly() -> None:
-    from searchsvc.query import written_plainly
-
-    assert written_plainly("north korea missile test")
-    assert not written_plainly("north AND korea AND missile AND test")
-    assert not written_plainly('north korea "missile test" launch')
-    assert not written_plainly("north korea missile -test")
-    assert not written_plainly("title:korea missile test launch")
-    assert not written_plainly("north korea missile tes*")

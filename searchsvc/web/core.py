@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from flask import request as http_request
 from werkzeug.datastructures import MultiDict
 
+from searchsvc import synonyms
 from searchsvc.analysis import query_words
 from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.engines.base import Engine, Generation
@@ -36,6 +37,9 @@ from searchsvc.web.addresses import public_url
 
 RELATED_COUNT = 5
 MAX_LABEL_CHARS = 200
+MAX_LABELS = 20  # values of one facet parameter (outlet=a&outlet=b …)
+# Facet parameters may repeat: several values of one facet are ORed (any of these outlets).
+REPEATABLE = frozenset({"outlet", "category"})
 # ASCII digits only: \d would also accept "١٢" or "１２" (and int() would read them as 12).
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -80,7 +84,7 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
     for name, value in args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             raise InvalidParameter(name.replace("\x00", "") or "q", "contains a NUL character")
-        if len(args.getlist(name)) > 1:
+        if len(args.getlist(name)) > 1 and name not in REPEATABLE:
             # only the first would be used, silently; say so instead
             raise InvalidParameter(name, "is given more than once")
     limits = settings()
@@ -89,8 +93,8 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         page=_whole_number(args, "page", 1),
         per_page=_whole_number(args, "per_page", limits.default_per_page),
         sort=args.get("sort") or "relevance",
-        outlet=_label(args, "outlet"),
-        category=_label(args, "category"),
+        outlet=_labels(args, "outlet"),
+        category=_labels(args, "category"),
         date_from=_iso_date(args, "from"),
         date_to=_iso_date(args, "to"),
         explain=_flag(args, "explain"),
@@ -136,11 +140,15 @@ def _flag(args: MultiDict, name: str) -> bool:
     raise InvalidParameter(name, "must be 1 or 0")
 
 
-def _label(args: MultiDict, name: str) -> str | None:
-    value = args.get(name) or None
-    if value is not None and len(value) > MAX_LABEL_CHARS:
-        raise InvalidParameter(name, f"must be at most {MAX_LABEL_CHARS} characters")
-    return value
+def _labels(args: MultiDict, name: str) -> tuple[str, ...]:
+    """Every non-empty value of a repeatable facet parameter, in order, once each."""
+    values = [value for value in args.getlist(name) if value]
+    if len(values) > MAX_LABELS:
+        raise InvalidParameter(name, f"may be given at most {MAX_LABELS} times")
+    for value in values:
+        if len(value) > MAX_LABEL_CHARS:
+            raise InvalidParameter(name, f"must be at most {MAX_LABEL_CHARS} characters")
+    return tuple(dict.fromkeys(values))
 
 
 def _iso_date(args: MultiDict, name: str) -> date | None:
@@ -162,6 +170,7 @@ def search_options() -> dict[str, object]:
         "max_expansion": limits.max_expansion,
         "time_limit_s": limits.search_time_limit_s,
         "max_query_depth": limits.max_query_depth,
+        "synonym_table": synonyms.load(limits.synonyms_file or None),
     }
 
 
@@ -170,8 +179,9 @@ def run_search(request: SearchRequest, opened: Generation | None = None) -> Sear
     return search(opened or index_for(request), request, **search_options())
 
 
-def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
-    """The query-string form of a request (defaults left out), with some parameters changed."""
+def request_args(request: SearchRequest, **changes: object) -> dict[str, str | list[str]]:
+    """The query-string form of a request (defaults left out), with some parameters changed.
+    Repeatable facet parameters are lists (url_for repeats them: outlet=a&outlet=b)."""
     values: dict[str, object] = {
         "q": request.q,
         "page": request.page,
@@ -188,9 +198,9 @@ def request_args(request: SearchRequest, **changes: object) -> dict[str, str]:
     values.update(changes)
     defaults = {"page": 1, "per_page": settings().default_per_page, "sort": "relevance"}
     return {
-        name: str(value)
+        name: [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
         for name, value in values.items()
-        if value not in (None, "") and defaults.get(name) != value
+        if value not in (None, "", (), []) and defaults.get(name) != value
     }
 
 

@@ -17,6 +17,7 @@ from searchsvc.engines.base import Generation
 from searchsvc.errors import GenerationGone, IndexMissing, InvalidParameter, QuerySyntaxError
 from searchsvc.model import SORTS, SearchRequest, SearchResult
 from searchsvc.query import OPERATORS, literal_words
+from searchsvc.search import resolve_labels
 from searchsvc.web import core
 from searchsvc.web.feeds import feed_url
 
@@ -125,8 +126,8 @@ def error_form(parameter: str) -> dict:
     kept = SearchRequest(
         q=args.get("q", "")[: core.settings().max_query_chars],
         sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
-        outlet=_valid(core._label, args, "outlet"),
-        category=_valid(core._label, args, "category"),
+        outlet=_valid(core._labels, args, "outlet") or (),
+        category=_valid(core._labels, args, "category") or (),
         date_from=_valid(core._iso_date, args, "from"),
         date_to=_valid(core._iso_date, args, "to"),
     )
@@ -165,6 +166,9 @@ def home() -> str:
 @blueprint.get("/search")
 def search() -> str:
     search_request, opened, gone = core.resolve_generation(core.parse_search_args(request.args))
+    # Facet values as the index names them ("jiji press" → "Jiji Press"), so the chips, the
+    # ticked boxes and the facet list agree with what was searched.
+    search_request, _ = resolve_labels(opened, search_request)
     problem = None
     try:
         result: SearchResult | None = core.run_search(search_request, opened)
@@ -258,17 +262,23 @@ def search_url(search_request: SearchRequest, **changes: object) -> str:
     return url_for("pages.search", **core.request_args(search_request, **changes))
 
 
+def toggled(chosen: tuple[str, ...], value: str) -> tuple[str, ...]:
+    """The facet's choice with `value` added, or taken out when it was in."""
+    return tuple(v for v in chosen if v != value) if value in chosen else (*chosen, value)
+
+
 def facet_links(search_request: SearchRequest, result: SearchResult) -> dict[str, list[FacetLink]]:
     links: dict[str, list[FacetLink]] = {}
     for name in ("outlet", "category"):
-        current = getattr(search_request, name)
+        chosen = getattr(search_request, name)
         links[name] = [
             FacetLink(
                 value=f["value"],
                 label=f["value"],
                 count=f["count"],
-                url=search_url(search_request, **{name: f["value"], "page": 1}),
-                active=f["value"] == current,
+                # A value adds itself to the facet's choice (any of them), or leaves it again.
+                url=search_url(search_request, **{name: toggled(chosen, f["value"]), "page": 1}),
+                active=f["value"] in chosen,
             )
             for f in result.facets.get(name, [])
         ]
@@ -336,17 +346,13 @@ def sort_links(search_request: SearchRequest) -> list[tuple[str, str, bool]]:
 def active_filters(search_request: SearchRequest) -> list[tuple[str, str]]:
     """(description, URL without this filter) for each filter in force."""
     filters = []
-    if search_request.outlet:
-        filters.append(
-            (f"Outlet: {search_request.outlet}", search_url(search_request, outlet=None, page=1))
-        )
-    if search_request.category:
-        filters.append(
-            (
-                f"Category: {search_request.category}",
-                search_url(search_request, category=None, page=1),
+    for name, title in (("outlet", "Outlet"), ("category", "Category")):
+        chosen = getattr(search_request, name)
+        for value in chosen:
+            others = tuple(v for v in chosen if v != value)
+            filters.append(
+                (f"{title}: {value}", search_url(search_request, **{name: others, "page": 1}))
             )
-        )
     if search_request.date_from or search_request.date_to:
         low = search_request.date_from.isoformat() if search_request.date_from else "…"
         high = search_request.date_to.isoformat() if search_request.date_to else "…"

@@ -17,8 +17,7 @@ from collections.abc import Iterable
 
 from opensearchpy import OpenSearch
 
-from searchsvc.analysis import TOKEN_PATTERN, stem
-from searchsvc.engines.whoosh.analysis import english_pipeline  # the reference analysis
+from searchsvc.analysis import TOKEN_PATTERN, index_tokens, stem
 
 ANALYZE_BATCH = 2_000
 
@@ -31,15 +30,7 @@ def surface_words(text: str) -> set[str]:
 def unstemmed_tokens(words: Iterable[str]) -> set[str]:
     """The tokens the stemmer sees for these raw words (folded, stop words out, hyphen parts and
     joined words, CJK bigrams)."""
-    pipeline = english_pipeline()
-    chain = pipeline.items[:-1]  # everything but the stemmer
-    tokens: set[str] = set()
-    for word in words:
-        stream = chain[0](word, mode="index")
-        for step in chain[1:]:
-            stream = step(stream)
-        tokens.update(token.text for token in stream)
-    return tokens
+    return {token for word in words for token in index_tokens(word)}
 
 
 def overrides(client: OpenSearch, tokens: set[str]) -> dict[str, str]:

@@ -15,17 +15,13 @@ from typing import TYPE_CHECKING
 from opensearchpy import OpenSearch
 from opensearchpy.helpers import streaming_bulk
 
-from searchsvc.analysis import surface_word_set
+from searchsvc.analysis import index_words, label_words, surface_word_set
 from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
 from searchsvc.engines.opensearch import stems
 from searchsvc.engines.opensearch.client import answering
 from searchsvc.engines.opensearch.documents import indexed_body, story_document
 from searchsvc.engines.opensearch.engine import BUILT_FROM_ID, GENERATION_PREFIX
 from searchsvc.engines.opensearch.mapping import index_body
-
-# The reference analysis (mapping.py mirrors it in index settings) counts the words Lucene will
-# hold, for prefix expansion's frequencies: the writing side only, never a serving process.
-from searchsvc.engines.whoosh.analysis import english_analyzer, plain_analyzer
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster
 from searchsvc.ranking import DEFAULT_RANKING
@@ -241,18 +237,16 @@ class IndexWords:
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[str]] = {}
-        self._text = english_analyzer()
-        self._label = plain_analyzer()
 
     def add(self, story: Article) -> None:
         free_text = {"title": story.title, "body": indexed_body(story), "caption": story.caption}
         for field_name, value in free_text.items():
             if value:
-                self._count(field_name, self._text.term_positions(value).keys())
+                self._count(field_name, index_words(value))
         labels = {"outlet_text": story.outlet, "category_text": story.category}
         for field_name, value in labels.items():
             if value:
-                self._count(field_name, {t.text for t in self._label(value, mode="index")})
+                self._count(field_name, label_words(value))
 
     def _count(self, field_name: str, words: Iterable[str]) -> None:
         self.counts.setdefault(field_name, Counter()).update(words)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from itertools import islice
 
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcherClass, WrappingMatcher
@@ -14,9 +13,13 @@ from whoosh.searching import Searcher
 
 from searchsvc.analysis import fold
 from searchsvc.engines.whoosh.analysis import english_analyzer, plain_analyzer
+from searchsvc.expansion import Expansion, expansion_warning, most_frequent
 from searchsvc.model import Filters
 from searchsvc.query import All, Any, Node, Not, Phrase, Word
 from searchsvc.ranking import FIELD_BOOSTS, QUERY_FIELDS
+
+# While listing a prefix's words, the deadline is checked every this many words.
+DEADLINE_CHECK_EVERY = 256
 
 
 class QueryCompiler:
@@ -94,30 +97,41 @@ class QueryCompiler:
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
     def prefix(self, node: Word) -> wq.Query | None:
+        """The prefix's words in each field, the most frequent `max_expansion` of them
+        (expansion.py: the same rule on every engine), with one warning when some were dropped."""
         stem = fold(node.text)
         per_field = []
+        capped: list[Expansion] = []
         for index_field, boost in self.fields_for(node.field):
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                self.warnings.append(f"'{node.text}*' was not fully expanded in time")
+            expansion = self.expand(index_field, stem, node.text)
+            if expansion is None:
                 break
-            expansions = list(
-                islice(self.reader.expand_prefix(index_field, stem), self.max_expansion + 1)
-            )
-            if len(expansions) > self.max_expansion:
-                self.warnings.append(
-                    f"'{node.text}*' matches too many words; only the first "
-                    f"{self.max_expansion} were searched"
-                )
-                expansions = expansions[: self.max_expansion]
-            terms = [
-                wq.Term(index_field, t.decode("utf-8") if isinstance(t, bytes) else t, boost=boost)
-                for t in expansions
-            ]
+            if expansion.capped:
+                capped.append(expansion)
+            terms = [wq.Term(index_field, word, boost=boost) for word, _ in expansion.kept]
             if terms:
                 per_field.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+        if capped:
+            worst = max(capped, key=lambda e: e.total)
+            self.warnings.append(
+                expansion_warning(node.text, worst.total, len(worst.kept), worst.dropped)
+            )
         if not per_field:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+    def expand(self, index_field: str, stem: str, typed: str) -> Expansion | None:
+        """Every word of the field starting with `stem`, with its story count (None: the
+        deadline passed while listing them; the search then says so)."""
+        words: list[tuple[str, int]] = []
+        for listed, (term, info) in enumerate(self.reader.iter_prefix(index_field, stem)):
+            due = self.deadline is not None and listed % DEADLINE_CHECK_EVERY == 0
+            if due and time.monotonic() > self.deadline:
+                self.warnings.append(f"'{typed}*' was not fully expanded in time")
+                return None
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            words.append((text, info.doc_frequency()))
+        return most_frequent(words, self.max_expansion)
 
 
 class Unscored(wq.WrappingQuery):
