@@ -1,7 +1,8 @@
 """Whoosh and OpenSearch on the same news stories and the same queries.
 
     .venv/bin/python benchmarks/engines.py --docs 10000 --opensearch-url http://127.0.0.1:9200
-        [--shards 3 --replicas 1] [--workdir DIR] [--threads 4] [--http]
+        [--shards 3 --replicas 1] [--workdir DIR] [--threads 4]
+        [--http [--http-workers 2 --http-requests 2000 --http-seconds 60]]
 
 make_corpus.py's N files (corpus.ensure_corpus) are built into a Whoosh index by the real
 indexer (`searchsvc.indexing.pipeline.build`: extraction, dedup, clusters); the stories and
@@ -14,14 +15,18 @@ queries with both totals), the mean top-10 overlap, and call rates. The last lin
 object.
 
 Call rates are measured on the engines directly (sequential, and OpenSearch with --threads
-threads): the service's wiring for SEARCHSVC_ENGINE=opensearch is not on main yet, so `--http`
-stops with an error instead of reporting a figure it cannot measure.
+threads). With `--http`, each engine is also served by gunicorn on a loopback port
+(SEARCHSVC_ENGINE=whoosh over the Whoosh build, SEARCHSVC_ENGINE=opensearch over the prefix just
+written), and http_load.py's load (8 clients, the same query mix, --http-requests requests or
+--http-seconds seconds at most) gives requests/s, p50/p95 and errors through the whole service.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import statistics
 import sys
 import threading
@@ -181,6 +186,32 @@ def call_rate(search_one, queries: list[BenchQuery], threads: int) -> float:
     return sum(done) / (time.perf_counter() - started)
 
 
+def http_rate(index: Path, environment: dict[str, str], mix, args: argparse.Namespace) -> dict:
+    """Requests/s through gunicorn serving one engine: the mix's warm-up, then its queries."""
+    from http_load import free_port, load, search_url, start_gunicorn, wait_healthy
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(index, port, args.http_workers, environment)
+    try:
+        wait_healthy(base)
+        warm = [search_url(base, q) for q in mix.warmup]
+        load(warm, len(warm) * 2, args.http_seconds)
+        measured = [search_url(base, q) for q in mix.measured]
+        answered = load(measured, args.http_requests, args.http_seconds)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return {
+        "req_per_s": round(answered["req_per_s"], 1),
+        "p50_ms": round(answered["p50_ms"], 1),
+        "p95_ms": round(answered["p95_ms"], 1),
+        "requests": answered["requests"],
+        "errors": answered["errors"],
+        "first_errors": answered["first_errors"],
+    }
+
+
 def overlap(a: list[str], b: list[str]) -> float | None:
     if not a and not b:
         return None
@@ -199,16 +230,11 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="leave the OpenSearch indices")
-    parser.add_argument(
-        "--http", action="store_true", help="requests/s through gunicorn (not available yet)"
-    )
+    parser.add_argument("--http", action="store_true", help="requests/s through gunicorn too")
+    parser.add_argument("--http-workers", type=int, default=2)
+    parser.add_argument("--http-requests", type=int, default=2000, help="cap per engine")
+    parser.add_argument("--http-seconds", type=float, default=60.0, help="cap per engine")
     args = parser.parse_args()
-    if args.http:
-        raise SystemExit(
-            "TODO(engines.py --http): SEARCHSVC_ENGINE=opensearch is not wired into the service "
-            "on main yet (issue 12's seam); HTTP requests/s cannot be measured on OpenSearch. "
-            "Run without --http for the engines' own call rates."
-        )
 
     from searchsvc.engines.whoosh.engine import WhooshEngine
     from searchsvc.search import search
@@ -259,7 +285,16 @@ def main() -> None:
         opensearch[f"calls_per_s_{args.threads}_threads"] = round(
             call_rate(on_opensearch, mix.measured, args.threads), 1
         )
-        whoosh["http_rps"] = opensearch["http_rps"] = None  # see --http
+        whoosh["http"] = opensearch["http"] = None
+        if args.http:
+            print("serving each engine with gunicorn", file=sys.stderr)
+            whoosh["http"] = http_rate(root, {"SEARCHSVC_ENGINE": "whoosh"}, mix, args)
+            served = {
+                "SEARCHSVC_ENGINE": "opensearch",
+                "SEARCHSVC_OPENSEARCH_URL": args.opensearch_url,
+                "SEARCHSVC_OPENSEARCH_PREFIX": prefix,
+            }
+            opensearch["http"] = http_rate(args.workdir / "engines-local", served, mix, args)
     finally:
         if not args.keep:
             engine.client.indices.delete(index=f"{prefix}-*", expand_wildcards="all")
@@ -305,7 +340,11 @@ def print_tables(report: dict, threads: int) -> None:
         print(f"{label:28}{fmt.format(w[key]):>12}{fmt.format(o[key]):>12}")
     threaded = o[f"calls_per_s_{threads}_threads"]
     print(f"{f'calls/s, {threads} callers':28}{'-':>12}{threaded:>12.1f}")
-    print(f"{'HTTP requests/s':28}{'TODO':>12}{'TODO':>12}   (--http: service wiring not merged)")
+    if w["http"] and o["http"]:
+        rows = (("HTTP requests/s", "req_per_s"), ("HTTP p50 (ms)", "p50_ms"))
+        for label, key in (*rows, ("HTTP p95 (ms)", "p95_ms")):
+            print(f"{label:28}{w['http'][key]:>12.1f}{o['http'][key]:>12.1f}")
+        print(f"{'HTTP errors':28}{w['http']['errors']:>12}{o['http']['errors']:>12}")
     print(
         f"\ntotals equal: {report['totals_equal']:.1%}   "
         f"mean top-10 overlap: {report['top10_overlap']:.3f}"

@@ -39,8 +39,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(index: Path, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, SEARCHSVC_INDEX=str(index))
+def start_gunicorn(
+    index: Path, port: int, workers: int, environment: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """gunicorn over `index`; `environment` adds SEARCHSVC_* settings (another engine)."""
+    env = dict(os.environ, SEARCHSVC_INDEX=str(index), **(environment or {}))
     gunicorn = Path(sys.executable).with_name("gunicorn")
     return subprocess.Popen(
         [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "searchsvc:create_app()"],

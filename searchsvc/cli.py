@@ -13,7 +13,13 @@ import click
 from searchsvc import synonyms
 from searchsvc.config import load_settings
 from searchsvc.engines import open_engine
-from searchsvc.errors import IndexBusy, IndexDamaged, IndexMissing, SearchServiceError
+from searchsvc.errors import (
+    EngineUnavailable,
+    IndexBusy,
+    IndexDamaged,
+    IndexMissing,
+    SearchServiceError,
+)
 from searchsvc.export import FORMATS, collect_export, render_lines
 from searchsvc.seeds import freshness
 
@@ -49,7 +55,18 @@ def secho(message: object = "", **styles: object) -> None:
     click.secho(terminal_safe(str(message)), **styles)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; an engine that cannot answer (a wrong SEARCHSVC_OPENSEARCH_URL, a red
+    cluster) is one line on stderr and exit status 1 from any command, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except EngineUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Full-text search over news article files."""
 
@@ -154,8 +171,9 @@ def index_command(
             keep=settings.generations_kept,
             lock_wait_s=wait_s,
             progress=progress,
+            engine=open_engine(settings),
         )
-    except IndexBusy as exc:
+    except (IndexBusy, EngineUnavailable) as exc:
         progress.finish()
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -240,6 +258,8 @@ def search_command(
             "synonym_table": synonyms.load(settings.synonyms_file or None),
         }
         result = search(opened, request, **options)
+    except EngineUnavailable:
+        raise  # not the query's fault: exit status 1 (_Commands)
     except SearchServiceError as exc:
         _print_user_error(request.q, exc)
         sys.exit(2)

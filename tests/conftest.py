@@ -1,6 +1,10 @@
 """All the fixtures, flaskr-style: `app`, `client`, `runner`, a seed index built once per test
 session, `live_server` (gunicorn on a loopback port) and a headless `browser`.
 
+On OpenSearch (SEARCHSVC_TEST_OPENSEARCH_URL names a cluster; CI starts one): `opensearch` builds
+seed folders into prefixes of the session's own, and a test marked `both_engines` runs once per
+engine, its `app` (and `client`) over the seed stories on Whoosh, then on OpenSearch.
+
 Tests that start a server or Chromium carry the `live` / `browser` markers, and tests over real
 corpora or kill trials `slow` (added here for the fixtures that need them), so
 `pytest -m "not live and not browser and not slow"` is the quick loop; `make test` runs all.
@@ -8,6 +12,7 @@ corpora or kill trials `slow` (added here for the fixtures that need them), so
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +28,7 @@ from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.indexing.pipeline import build
 from searchsvc.web.openapi import openapi_document
 from tests.support import ROOT, SEEDS, require
+from tests.support.engines import OpenSearchPrefixes
 from tests.support.web import LiveServer
 
 LIVE_FIXTURES = {"live_server", "served"}
@@ -30,6 +36,16 @@ BROWSER_FIXTURES = {"browser", "page"}
 # Real corpora: extraction quality on AEB pages, ranking on a SciFact slice, the 1,500-article
 # equivalence index (seconds each to set up).
 SLOW_FIXTURES = {"aeb_summary", "scifact_slice", "realistic"}
+
+
+OPENSEARCH_URL = os.environ.get("SEARCHSVC_TEST_OPENSEARCH_URL", "")
+ENGINES = ("whoosh", "opensearch")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`both_engines` tests: `app` once per engine (ids [whoosh] and [opensearch])."""
+    if metafunc.definition.get_closest_marker("both_engines") and "app" in metafunc.fixturenames:
+        metafunc.parametrize("app", ENGINES, indirect=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,7 +112,27 @@ ARTIFACTS = ROOT / "artifacts"
 
 
 @pytest.fixture(scope="session")
-def app(seed_index: Path) -> Flask:
+def opensearch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchPrefixes]:
+    """The test cluster (skips locally without one, fails in CI); what is built in it is deleted
+    at the end of the session."""
+    require(bool(OPENSEARCH_URL), "SEARCHSVC_TEST_OPENSEARCH_URL names no OpenSearch cluster")
+    prefixes = OpenSearchPrefixes(OPENSEARCH_URL, tmp_path_factory.mktemp("opensearch"))
+    yield prefixes
+    prefixes.delete_all()
+
+
+@pytest.fixture(scope="session")
+def opensearch_seeds(opensearch: OpenSearchPrefixes) -> dict:
+    """The product's seeds built into OpenSearch by the real pipeline: create_app's config."""
+    return opensearch.build(SEEDS)
+
+
+@pytest.fixture(scope="session")
+def app(request: pytest.FixtureRequest, seed_index: Path) -> Flask:
+    """The app over the seed stories: on Whoosh, or on the engine a `both_engines` test asks."""
+    if getattr(request, "param", "whoosh") == "opensearch":
+        config = request.getfixturevalue("opensearch_seeds")
+        return create_app({"TESTING": True, "SEEDS": SEEDS, **config})
     return create_app({"TESTING": True, "INDEX": seed_index, "SEEDS": SEEDS})
 
 

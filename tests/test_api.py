@@ -15,6 +15,7 @@ from tests.support.openapi import conforms
 PROBLEM = "application/problem+json"
 
 
+@pytest.mark.both_engines
 def test_searching_kananaskis_returns_the_g7_story(client, spec):
     response = client.get("/api/search?q=Kananaskis")
     assert response.status_code == 200
@@ -28,12 +29,14 @@ def test_searching_kananaskis_returns_the_g7_story(client, spec):
     assert "<mark>" in hit["snippet"]
 
 
+@pytest.mark.both_engines
 def test_phrase_and_name_find_the_japan_today_story(client, spec):
     for q in ('"shuttle diplomacy"', "Hayashi"):
         data = conforms(spec, "/api/search", client.get("/api/search", query_string={"q": q}))
         assert [h["outlet"] for h in data["hits"]] == ["Japan Today"], q
 
 
+@pytest.mark.both_engines
 def test_prefix_search_and_no_softbank(client, spec):
     data = conforms(spec, "/api/search", client.get("/api/search?q=abduct*"))
     assert data["total"] == 2
@@ -41,11 +44,13 @@ def test_prefix_search_and_no_softbank(client, spec):
     assert data["total"] == 0 and data["hits"] == []
 
 
+@pytest.mark.both_engines
 def test_misspelling_gets_a_suggestion(client, spec):
     data = conforms(spec, "/api/search", client.get("/api/search?q=diplomcy"))
     assert data["suggestion"] == "diplomacy"
 
 
+@pytest.mark.both_engines
 def test_empty_query_browses_every_story_with_facets(client, spec):
     data = conforms(spec, "/api/search", client.get("/api/search"))
     assert data["total"] == 7 and data["mode"] == "browse"
@@ -54,6 +59,7 @@ def test_empty_query_browses_every_story_with_facets(client, spec):
     assert data["facets"]["month"] == [{"value": "2025-06", "count": 7}]
 
 
+@pytest.mark.both_engines
 def test_filters_and_sort(client, spec):
     data = conforms(
         spec, "/api/search", client.get("/api/search?outlet=Yomiuri+Shimbun&sort=newest")
@@ -67,6 +73,7 @@ def test_filters_and_sort(client, spec):
     assert all(h["published"][:10] >= "2025-06-10" for h in data["hits"])
 
 
+@pytest.mark.both_engines
 def test_paging_has_link_headers(client, spec):
     first = client.get("/api/search?per_page=2")
     data = conforms(spec, "/api/search", first)
@@ -84,6 +91,7 @@ def test_paging_has_link_headers(client, spec):
     assert len(ids) == 7
 
 
+@pytest.mark.both_engines
 def test_page_past_the_end_is_empty_with_the_true_total(client, spec):
     response = client.get("/api/search?q=Ishiba&page=50")
     data = conforms(spec, "/api/search", response)
@@ -91,6 +99,7 @@ def test_page_past_the_end_is_empty_with_the_true_total(client, spec):
     assert data["hits"] == [] and data["total"] == 7
 
 
+@pytest.mark.both_engines
 def test_malformed_query_is_a_400_problem_with_position(client, spec):
     response = client.get("/api/search", query_string={"q": 'ishiba "summit'})
     assert response.status_code == 400
@@ -131,6 +140,7 @@ def test_bad_parameters_are_400_naming_the_parameter(client, spec, query_string,
     assert problem["code"] in ("invalid_parameter", "query_too_long")
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize(
     "query_string",
     [
@@ -160,6 +170,7 @@ def test_no_input_yields_a_500(client, query_string):
 # --- /api/articles/<id> ------------------------------------------------------------------------
 
 
+@pytest.mark.both_engines
 def test_article_has_body_paragraphs_and_related_stories(client, spec):
     response = client.get(f"/api/articles/{G7_ID}")
     data = conforms(spec, "/api/articles/{id}", response)
@@ -172,12 +183,14 @@ def test_article_has_body_paragraphs_and_related_stories(client, spec):
     assert all(r["url"] == f"/articles/{r['id']}" for r in data["related"])
 
 
+@pytest.mark.both_engines
 def test_approximate_dates_are_flagged(client):
     stories = client.get("/api/search?per_page=7").get_json()["hits"]
     mainichi = [s for s in stories if s["outlet"] == "The Mainichi"]
     assert mainichi and mainichi[0]["published_approximate"] is True
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize(
     "path",
     [
@@ -200,6 +213,7 @@ def test_unknown_or_hostile_article_ids_are_404(client, spec, path):
 # --- /api/health, /api/openapi.json --------------------------------------------------------------
 
 
+@pytest.mark.both_engines
 def test_health_reports_generation_count_and_freshness(client, spec):
     data = conforms(spec, "/api/health", client.get("/api/health"))
     assert data["status"] == "ok"
@@ -273,6 +287,7 @@ def test_other_methods_are_405(client, spec, method):
     assert conforms(spec, "/api/search", response)["code"] == "method_not_allowed"
 
 
+@pytest.mark.both_engines
 def test_head_is_allowed(client):
     response = client.head("/api/search?q=ishiba")
     assert response.status_code == 200 and response.data == b""
@@ -339,12 +354,14 @@ def test_static_file_with_a_trailing_slash_is_not_found(client):
     assert client.get("/static/style.css/").status_code == 404
 
 
+@pytest.mark.both_engines
 def test_health_names_the_seeds_folder_without_its_absolute_path(client):
     seeds = client.get("/api/health").get_json()["seeds"]
     assert seeds["path"] == "seeds"
     assert str(SEEDS.parent) not in json.dumps(seeds)
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize(
     ("path", "cache_control"),
     [

@@ -158,20 +158,30 @@ def test_a_short_run_of_the_corpus_benchmark():
 
 
 @pytest.fixture(scope="module")
-def clustered_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def clustered_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds plus two other outlets' versions of the seeds' G7 story."""
     seeds = tmp_path_factory.mktemp("cluster-seeds") / "seeds"
     shutil.copytree(SEEDS, seeds)
     for path in FIXTURES.iterdir():
         shutil.copy(path, seeds / path.name)
-    root = tmp_path_factory.mktemp("cluster-index") / "index"
-    assert build(seeds, root).stories == 9
-    return root
+    return seeds
 
 
 @pytest.fixture(scope="module")
-def cluster_client(clustered_index: Path):
-    return create_app({"TESTING": True, "INDEX": clustered_index, "SEEDS": SEEDS}).test_client()
+def clustered_index(clustered_seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cluster-index") / "index"
+    assert build(clustered_seeds, root).stories == 9
+    return root
+
+
+@pytest.fixture(scope="module", params=["whoosh", "opensearch"])
+def cluster_client(request: pytest.FixtureRequest, clustered_seeds: Path):
+    """The app over the clustered seeds, built by the pipeline into each engine."""
+    if request.param == "opensearch":
+        config = request.getfixturevalue("opensearch").build(clustered_seeds)
+    else:
+        config = {"INDEX": request.getfixturevalue("clustered_index")}
+    return create_app({"TESTING": True, "SEEDS": SEEDS, **config}).test_client()
 
 
 def test_the_build_writes_the_generations_clusters(clustered_index: Path):

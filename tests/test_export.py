@@ -19,6 +19,7 @@ from searchsvc.web.openapi import openapi_document
 from tests.support import G7_ID, SEEDS
 
 
+@pytest.mark.both_engines
 def test_csv_lists_every_hit_not_one_page_in_result_order(client):
     response = client.get("/api/search.csv?q=korea&per_page=2&page=3")
     assert response.status_code == 200
@@ -33,6 +34,7 @@ def test_csv_lists_every_hit_not_one_page_in_result_order(client):
     assert response.headers["X-Export-Truncated"] == "false"
 
 
+@pytest.mark.both_engines
 def test_csv_cells_are_plain_text_with_relative_urls(client):
     rows = list(csv.DictReader(io.StringIO(client.get("/api/search.csv?q=Kananaskis").text)))
     assert len(rows) == 1
@@ -45,6 +47,7 @@ def test_csv_cells_are_plain_text_with_relative_urls(client):
     assert row["matched_body"].lower() == "kananaskis"
 
 
+@pytest.mark.both_engines
 def test_jsonl_has_one_object_per_hit_with_filters_applied(client):
     response = client.get("/api/search.jsonl?q=ishiba&outlet=Yomiuri+Shimbun&sort=newest")
     assert response.mimetype == "application/x-ndjson"
@@ -136,6 +139,7 @@ def test_a_bad_query_is_a_problem_not_an_empty_file(client):
     assert response.mimetype == "application/problem+json"
 
 
+@pytest.mark.both_engines
 def test_no_match_gives_just_the_header(client):
     text = client.get("/api/search.csv?q=SoftBank").get_data(as_text=True)
     assert text.strip() == ",".join(COLUMNS)

@@ -30,6 +30,7 @@ def read_feed(response) -> feedparser.FeedParserDict:
     return feed
 
 
+@pytest.mark.both_engines
 def test_a_search_feed_is_valid_atom_newest_first(client):
     response = client.get("/feeds/search.atom?q=ishiba")
     feed = read_feed(response)
@@ -56,6 +57,7 @@ def test_a_search_feed_is_valid_atom_newest_first(client):
     assert links["alternate"] == "http://127.0.0.1:8000/search?q=ishiba&sort=newest"
 
 
+@pytest.mark.both_engines
 def test_a_feed_takes_the_same_filters_as_the_search(client):
     url = "/feeds/search.atom?q=korea&outlet=Yomiuri+Shimbun&from=2025-06-06"
     feed = read_feed(client.get(url))
@@ -68,6 +70,7 @@ def test_a_feed_takes_the_same_filters_as_the_search(client):
     assert "outlet Yomiuri Shimbun" in feed.feed.title
 
 
+@pytest.mark.both_engines
 def test_entry_ids_are_the_same_on_every_request_and_host(client):
     first = read_feed(client.get("/feeds/search.atom?q=korea"))
     again = read_feed(client.get("/feeds/search.atom?q=korea&page=3&sort=oldest"))
@@ -79,6 +82,7 @@ def test_entry_ids_are_the_same_on_every_request_and_host(client):
     assert first.feed.id == again.feed.id == elsewhere.feed.id
 
 
+@pytest.mark.both_engines
 def test_no_match_is_an_empty_valid_feed(client):
     feed = read_feed(client.get("/feeds/search.atom?q=SoftBank"))
     assert feed.entries == []
@@ -91,6 +95,7 @@ def test_a_bad_query_is_a_400_not_a_feed(client):
     assert response.mimetype != ATOM
 
 
+@pytest.mark.both_engines
 def test_conditional_gets_answer_304_with_the_security_headers(client):
     response = client.get("/feeds/search.atom?q=ishiba")
     etag = response.headers["ETag"]

@@ -12,6 +12,7 @@ from tests.support import G7_ID, SEEDS
 from tests.support.pages import get_page
 
 
+@pytest.mark.both_engines
 def test_home_has_a_get_form_with_choices_filled_from_the_index(client):
     page, _ = get_page(client, "/")
     form = page.all("form")[0]
@@ -32,6 +33,7 @@ def test_home_has_a_get_form_with_choices_filled_from_the_index(client):
     assert page.all("input", type="date", name="from") and page.all("input", type="date", name="to")
 
 
+@pytest.mark.both_engines
 def test_results_show_count_time_and_a_full_hit(client):
     page, html = get_page(client, "/search?q=Kananaskis")
     assert re.search(r"1 result for “Kananaskis” \(\d+\.\d ms\)", page.text)
@@ -44,12 +46,14 @@ def test_results_show_count_time_and_a_full_hit(client):
     assert page.all("input", name="q", value="Kananaskis")
 
 
+@pytest.mark.both_engines
 def test_approximate_dates_are_marked(client):
     page, _ = get_page(client, "/search?outlet=The+Mainichi")
     assert "≈ 5 Jun 2025" in page.text
     assert "(approximate)" in page.text
 
 
+@pytest.mark.both_engines
 def test_facet_links_refine_the_search(client):
     page, _ = get_page(client, "/search?q=Ishiba")
     links = page.links()
@@ -62,6 +66,7 @@ def test_facet_links_refine_the_search(client):
     assert "/search?q=Ishiba" in refined.links()  # the filter's remove link
 
 
+@pytest.mark.both_engines
 def test_sort_switch_and_pagination(client):
     page, html = get_page(client, "/search?q=Ishiba&per_page=2")
     links = page.links()
@@ -75,12 +80,14 @@ def test_sort_switch_and_pagination(client):
     assert "No more results" in past.text and "7 results" in past.text
 
 
+@pytest.mark.both_engines
 def test_did_you_mean_is_a_link(client):
     page, _ = get_page(client, "/search?q=diplomcy")
     assert "/search?q=diplomacy" in page.links()
     assert "Did you mean" in page.text
 
 
+@pytest.mark.both_engines
 def test_empty_state_helps(client):
     page, _ = get_page(client, "/search?q=%22SoftBank+merger%22")
     assert "No stories match" in page.text
@@ -88,11 +95,13 @@ def test_empty_state_helps(client):
     assert "/help" in page.links()
 
 
+@pytest.mark.both_engines
 def test_parser_warnings_are_shown(client):
     page, _ = get_page(client, "/search?q=the+Kananaskis")
     assert "too common a word" in page.text
 
 
+@pytest.mark.both_engines
 def test_malformed_query_is_never_a_dead_end(client):
     page, html = get_page(client, "/search?q=ishiba+%22summit")
     assert "unbalanced quote" in page.text
@@ -120,6 +129,7 @@ def test_missing_index_page_says_how_to_build(tmp_path: Path):
     assert "searchsvc index" in page.text
 
 
+@pytest.mark.both_engines
 def test_article_page(client):
     page, html = get_page(client, f"/articles/{G7_ID}")
     assert page.all("h1")
@@ -133,6 +143,7 @@ def test_article_page(client):
     assert similar, "search for similar link"
 
 
+@pytest.mark.both_engines
 def test_article_with_other_copies_names_them_by_outlet_not_file(client):
     hits = client.get("/api/search?per_page=7").get_json()["hits"]
     merged = next(h for h in hits if h["copies"])

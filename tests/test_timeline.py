@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from searchsvc.search import SearchRequest, search
 from searchsvc.timeline import bucket_bounds, bucket_count, build_timeline, collected_days
 from tests.support.openapi import conforms
@@ -13,6 +15,7 @@ def buckets_by_day(data: dict) -> dict[str, dict]:
     return {b["start"]: b for b in data["buckets"]}
 
 
+@pytest.mark.both_engines
 def test_ishiba_timeline_counts_exact_days_and_sets_estimates_apart(client, spec):  # noqa: F811
     data = conforms(spec, "/api/timeline", client.get("/api/timeline?q=Ishiba"))
     assert data["interval"] == "day"
@@ -30,6 +33,7 @@ def test_ishiba_timeline_counts_exact_days_and_sets_estimates_apart(client, spec
     assert data["dated"] + data["approximate"]["count"] + data["undated"] == data["total"] == 7
 
 
+@pytest.mark.both_engines
 def test_nothing_matched_differs_from_nothing_collected(client, spec):  # noqa: F811
     data = conforms(spec, "/api/timeline", client.get("/api/timeline?q=Kananaskis"))
     states = {b["start"]: b["state"] for b in data["buckets"]}
@@ -38,6 +42,7 @@ def test_nothing_matched_differs_from_nothing_collected(client, spec):  # noqa: 
     assert states["2025-06-10"] == "uncollected"
 
 
+@pytest.mark.both_engines
 def test_bars_link_to_that_days_results(client, spec):  # noqa: F811
     data = conforms(spec, "/api/timeline", client.get("/api/timeline?q=Ishiba&outlet=Jiji+Press"))
     bar = buckets_by_day(data)["2025-06-09"]
@@ -46,6 +51,7 @@ def test_bars_link_to_that_days_results(client, spec):  # noqa: F811
     assert "Jiji Press" in page and "1 result for" in page
 
 
+@pytest.mark.both_engines
 def test_week_and_month_intervals(client, spec):  # noqa: F811
     week = conforms(spec, "/api/timeline", client.get("/api/timeline?q=Ishiba&interval=week"))
     assert [b["start"] for b in week["buckets"]] == ["2025-06-02", "2025-06-09", "2025-06-16"]
@@ -60,11 +66,13 @@ def test_a_bad_interval_is_a_named_parameter_error(client, spec):  # noqa: F811
     assert conforms(spec, "/api/timeline", response)["parameter"] == "interval"
 
 
+@pytest.mark.both_engines
 def test_no_match_has_no_bars(client, spec):  # noqa: F811
     data = conforms(spec, "/api/timeline", client.get("/api/timeline?q=SoftBank"))
     assert data["buckets"] == [] and data["total"] == 0
 
 
+@pytest.mark.both_engines
 def test_date_filters_set_the_span(opened):
     request = SearchRequest(q="Ishiba", date_from=date(2025, 6, 1), date_to=date(2025, 6, 30))
     made = build_timeline(

@@ -66,6 +66,8 @@ class GenerationInfo:
     built_at: str  # ISO 8601, UTC
     seeds: str = ""  # the folder it was built from
     extra: dict = field(default_factory=dict)  # the build summary and engine-specific facts
+    # extra["built_from"] = {"stamps": {file: [size, mtime_ns]}, "skipped": [file, ...]}: given to
+    # a writer that keeps it for Generation.built_from() (large: not part of the info read back).
 
 
 class Generation(ABC):

@@ -42,6 +42,7 @@ from searchsvc.analysis import strip_accents
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract.article import Article
 from searchsvc.indexing.dedup import comparable_text
+from searchsvc.model import Cluster
 
 FORMAT_VERSION = 1
 _WORD = re.compile(r"\w+")
@@ -222,6 +223,19 @@ def _lead_key(story: Article) -> tuple[bool, int, str]:
     """Earliest first (undated last); the lead's id names the cluster."""
     day = _day(story.published)
     return (day is None, day or 0, story.id)
+
+
+def cluster_members(
+    stories: list[Article],
+    settings: ClusterSettings = DEFAULT_SETTINGS,
+    known: Mapping[int, Signature | None] | None = None,
+) -> list[Cluster]:
+    """The clusters of a generation's stories as the engine-neutral value (lead story first),
+    for an engine writer that stores them itself."""
+    groups = cluster_stories(stories, settings, known)
+    return [
+        Cluster(stories[group[0]].id, tuple(_member(stories[i]) for i in group)) for group in groups
+    ]
 
 
 def write_clusters(

@@ -22,14 +22,20 @@ from typing import Any
 
 from searchsvc.analysis import surface_word_set
 from searchsvc.config import DEFAULTS
-from searchsvc.engines.base import GenerationInfo, Progress
+from searchsvc.engines.base import Engine, GenerationInfo, Progress
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.writing import stored_stories, usable_base
 from searchsvc.errors import ArticleUnreadable
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article, article_from_dict, article_to_dict
-from searchsvc.indexing.clusters import DEFAULT_SETTINGS, Signature, signature, write_clusters
+from searchsvc.indexing.clusters import (
+    DEFAULT_SETTINGS,
+    Signature,
+    cluster_members,
+    signature,
+    write_clusters,
+)
 from searchsvc.indexing.dedup import SHINGLE_WORDS, ShingleKey, merge_duplicates, shingle_key
 from searchsvc.seeds import SeedFile, seed_files
 from searchsvc.stories import story_record
@@ -314,13 +320,28 @@ def build(
     keep: int = DEFAULTS.generations_kept,
     lock_wait_s: float = 0.0,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> BuildSummary:
     """Build a new generation from every file under `seeds` and make it live atomically.
 
     lock → extract → dedup → cluster → engine.writer().write → publish → prune. Raises IndexBusy
     when another build holds the lock. A crash at any point leaves the live generation
     untouched; the next build clears what the crashed one left behind.
+
+    `engine` None (or a WhooshEngine) builds into the `root` folder; any other engine is written
+    through its writer (build_into), `root` keeping only the local build state.
     """
+    if engine is not None and not isinstance(engine, WhooshEngine):
+        return build_into(
+            engine,
+            seeds,
+            root,
+            full=full,
+            max_bytes=max_bytes,
+            keep=keep,
+            lock_wait_s=lock_wait_s,
+            progress=progress,
+        )
     started = time.perf_counter()
     summary = BuildSummary(full=full)
     root.mkdir(parents=True, exist_ok=True)
@@ -409,3 +430,72 @@ def write_side_files(
     (target / STAMPS).write_text(
         json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}), "utf-8"
     )
+
+
+def build_into(
+    engine: Engine,
+    seeds: Path,
+    root: Path,
+    *,
+    full: bool = False,
+    max_bytes: int = DEFAULTS.max_file_bytes,
+    keep: int = DEFAULTS.generations_kept,
+    lock_wait_s: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """build() for an engine that keeps its generations elsewhere (OpenSearch): extract (files
+    unchanged since the last build come from the extraction cache in `root`), dedup, cluster,
+    then engine.writer().write → publish → prune. `root` holds the lock and the cache."""
+    started = time.perf_counter()
+    summary = BuildSummary(full=full)
+    root.mkdir(parents=True, exist_ok=True)
+    writer = engine.writer()
+    with engine.build_lock(wait_s=lock_wait_s):
+        previous = {} if full else _local_cache(root)
+        summary.full = not previous
+        files = seed_files(seeds, summary.skipped)
+        summary.files_seen = len(files) + len(summary.skipped)
+        articles, cache, fresh = extract_all(files, previous, summary, max_bytes, progress)
+        keys, signatures = derived_of(articles, summary, fresh)
+        del fresh, previous
+        stories = merge_duplicates(articles, keys)
+        summary.articles, summary.stories = len(articles), len(stories)
+        summary.duplicates_merged = len(articles) - len(stories)
+        if not stories:
+            summary.seconds = time.perf_counter() - started
+            return summary
+        name = writer.next_name()
+        info = GenerationInfo(
+            name=name,
+            doc_count=len(stories),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            seeds=str(seeds.resolve()),
+            extra={
+                "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
+                "built_from": {
+                    "stamps": {name: entry["stamp"] for name, entry in cache.items()},
+                    "skipped": [name for name, _ in summary.skipped],
+                },
+            },
+        )
+        clusters = cluster_members(stories, known=signatures)
+        writer.write(stories, clusters, info, None, progress)
+        writer.publish(name)
+        summary.generation, summary.added = name, len(stories)
+        _save_local_cache(root, cache)
+        writer.prune(keep)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _local_cache(root: Path) -> dict[str, dict]:
+    try:
+        return json.loads((root / CACHE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: every file is read afresh
+
+
+def _save_local_cache(root: Path, cache: dict[str, dict]) -> None:
+    temporary = root / f".{CACHE}.{os.getpid()}"
+    write_json_object(temporary, cache)
+    os.replace(temporary, root / CACHE)

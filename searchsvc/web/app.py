@@ -12,7 +12,7 @@ from searchsvc import __version__
 from searchsvc.config import Settings, load_settings
 from searchsvc.engines import open_engine
 from searchsvc.engines.base import Engine
-from searchsvc.errors import IndexDamaged, IndexMissing
+from searchsvc.errors import EngineUnavailable, IndexDamaged, IndexMissing
 from searchsvc.web import api, feeds, pages
 from searchsvc.web.addresses import refuse_bad_host, relative_redirect
 from searchsvc.web.errors import register_error_handlers
@@ -105,6 +105,9 @@ def open_index_at_startup(app: Flask) -> None:
             settings.seeds,
             settings.index,
         )
+        return
+    except EngineUnavailable as exc:
+        log.warning("%s; searches answer 503 until it answers", exc)
         return
     log.info(
         "serving index %s generation %s (%s stories)",

@@ -22,7 +22,13 @@ from searchsvc import synonyms
 from searchsvc.analysis import query_words
 from searchsvc.config import Settings, seeds_to_compare
 from searchsvc.engines.base import Engine, Generation
-from searchsvc.errors import ArticleNotFound, GenerationGone, IndexDamaged, InvalidParameter
+from searchsvc.errors import (
+    ArticleNotFound,
+    EngineUnavailable,
+    GenerationGone,
+    IndexDamaged,
+    InvalidParameter,
+)
 from searchsvc.export import Export, collect_export, render_lines
 from searchsvc.model import SearchRequest, SearchResult
 from searchsvc.permalinks import PARAMETER as PERMALINK_PARAMETER
@@ -364,6 +370,8 @@ def cached_freshness(seeds: Path, generation: Generation) -> dict:
 def health() -> dict:
     """The live generation, its size and age, and which seed files it does not reflect yet."""
     answer = engine().health()
+    if answer["status"] == "unavailable":  # e.g. a red cluster: a 503 problem, as a search gets
+        raise EngineUnavailable("; ".join(answer["problems"]) or "the engine cannot answer")
     try:
         generation = current_index()
     except IndexDamaged:  # said in the answer; the seeds are compared with a readable one

@@ -428,7 +428,14 @@ SCHEMAS: dict[str, Any] = {
         "required": ["status", "generation", "doc_count", "built_at", "seeds"],
         "additionalProperties": False,
         "properties": {
-            "status": {"const": "ok"},
+            "status": {
+                "enum": ["ok", "degraded"],
+                "description": "degraded: searches are answered, but the engine reports problems "
+                "(OpenSearch: a yellow cluster, some shard copies unassigned)",
+            },
+            "problems": {"type": "array", "items": {"type": "string"}},
+            "cluster": {"type": "string", "description": "OpenSearch: the cluster's name"},
+            "nodes": {"type": "integer", "description": "OpenSearch: nodes in the cluster"},
             "generation": {"type": "string"},
             "doc_count": {"type": ["integer", "null"]},
             "built_at": NULLABLE_STRING,

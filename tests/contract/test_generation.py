@@ -1,5 +1,7 @@
 """The engine contract (engines/base.py), written against the interface only: every engine runs
-these unchanged. Parametrised by ENGINES; an engine whose service is not configured here skips.
+these unchanged. Parametrised by ENGINES: Whoosh over the session's seed index, OpenSearch over
+the seeds built into the test cluster (the `opensearch_seeds` fixture: skips locally without
+SEARCHSVC_TEST_OPENSEARCH_URL, fails in CI).
 
 Only engine-neutral names are used: Engine, Generation, SearchPlan, Filters, search().
 """
@@ -21,16 +23,19 @@ from searchsvc.model import Filters, SearchPlan, SearchRequest
 from searchsvc.query import parse
 from searchsvc.search import search
 from tests.support import G7_ID
+from tests.support.engines import settings_of
 
 ENGINES = ["whoosh", "opensearch"]
 
 
 @pytest.fixture(scope="module", params=ENGINES)
 def engine(request: pytest.FixtureRequest, seed_index: Path) -> Iterator[Engine]:
-    """The seed stories in the named engine (Whoosh: the session's seed index)."""
-    if request.param != "whoosh":
-        pytest.skip(f"no {request.param} service configured for the contract tests yet")
-    opened = open_engine(load_settings(engine=request.param, index=seed_index))
+    """The seed stories in the named engine, each built by the real pipeline."""
+    if request.param == "whoosh":
+        settings = load_settings(engine="whoosh", index=seed_index)
+    else:
+        settings = settings_of(request.getfixturevalue(f"{request.param}_seeds"))
+    opened = open_engine(settings)
     yield opened
     opened.close()
 

@@ -50,8 +50,16 @@ class LiveServer:
     known before the server starts and no other process can take it in between.
     """
 
-    def __init__(self, index: Path, seeds: Path, log_path: Path, workers: int = 2) -> None:
+    def __init__(
+        self,
+        index: Path,
+        seeds: Path,
+        log_path: Path,
+        workers: int = 2,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.index, self.seeds, self.log_path, self.workers = index, seeds, log_path, workers
+        self.environment = environment or {}  # more SEARCHSVC_* settings (another engine)
         self.process: subprocess.Popen | None = None
         self.socket: socket.socket | None = None
         self._port: int | None = None
@@ -88,6 +96,7 @@ class LiveServer:
         self.socket.listen(128)
         fd = self.socket.fileno()
         env = dict(os.environ, SEARCHSVC_INDEX=str(self.index), SEARCHSVC_SEEDS=str(self.seeds))
+        env.update(self.environment)
         command = gunicorn_command(f"fd://{fd}", self.workers)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(

@@ -4,7 +4,8 @@ names the live one. The contract is engines/base.py.
     PREFIX                 alias → the live generation's index (moved by one _aliases call)
     PREFIX-gen-000123      one build: every story, its cluster, GenerationInfo in the mapping's
                            _meta
-    PREFIX-vocab-000123    the build's spelling vocabulary (surface word → stories), in chunks
+    PREFIX-vocab-000123    the build's spelling vocabulary (surface word → stories), in chunks,
+                           and the seed files it was built from (document BUILT_FROM_ID)
     PREFIX-terms-000123    its index words per field with their story counts (prefix expansion)
 
 The local build state (extraction cache, the build lock) stays in the `--index` folder.
@@ -60,6 +61,7 @@ from searchsvc.ranking import FIELD_BOOSTS
 GENERATION_PREFIX = "gen-"
 ALIAS_RECHECK_S = 1.0
 LOCK_FILE = ".build.lock"
+BUILT_FROM_ID = "built-from"  # the vocabulary index's document of seed stamps
 APPROXIMATE_MARK = "~"
 RELATED_TERMS = 25
 SEARCH_TYPE = "dfs_query_then_fetch"
@@ -246,12 +248,27 @@ class OpenSearchGeneration(Generation):
                         index=self.engine.names.vocabulary(self.name),
                         query={"query": {"match_all": {}}},
                     ):
-                        words.update(raw["_source"]["words"])
+                        words.update(raw["_source"].get("words", {}))
             except NotFoundError:
                 return {}  # built without one: no spelling suggestions
             return words
 
         return self._cached("vocabulary", read)
+
+    def built_from(self) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+        def read() -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+            try:
+                with answering(self.engine.urls):
+                    found = self.client.get(
+                        index=self.engine.names.vocabulary(self.name), id=BUILT_FROM_ID
+                    )
+            except NotFoundError:
+                return {}, frozenset()  # built without them: every seed file counts as changed
+            seeds = found["_source"]["built_from"]
+            stamps = {name: tuple(stamp) for name, stamp in seeds["stamps"].items()}
+            return stamps, frozenset(seeds["skipped"])
+
+        return self._cached("built_from", read)
 
     def cluster_of(self, story_id: str) -> Cluster | None:
         with self.reading():
@@ -395,9 +412,9 @@ class OpenSearchEngine(Engine):
         try:
             with answering(self.urls):
                 health = self.client.cluster.health(request_timeout=5)
-            live = self.live()
-        except (EngineUnavailable, IndexMissing) as exc:
+        except EngineUnavailable as exc:
             return {"status": "unavailable", "problems": [str(exc)]}
+        live = self.live()  # IndexMissing when nothing is published yet, as on Whoosh
         status = {"green": "ok", "yellow": "degraded"}.get(health["status"], "unavailable")
         problems = []
         if health["status"] != "green":

@@ -20,7 +20,7 @@ from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
 from searchsvc.engines.opensearch import stems
 from searchsvc.engines.opensearch.client import answering
 from searchsvc.engines.opensearch.documents import indexed_body, story_document
-from searchsvc.engines.opensearch.engine import GENERATION_PREFIX
+from searchsvc.engines.opensearch.engine import BUILT_FROM_ID, GENERATION_PREFIX
 from searchsvc.engines.opensearch.mapping import index_body
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster
@@ -53,6 +53,9 @@ class OpenSearchWriter(GenerationWriter):
         index = self.names.index(info.name)
         ranking = self.engine.ranking or DEFAULT_RANKING
         stories = list(stories)  # read twice: the words first (stems.py), then the stories
+        extra = dict(info.extra)
+        seeds = extra.pop("built_from", None)
+        info = GenerationInfo(info.name, info.doc_count, info.built_at, info.seeds, extra)
         cluster_of = {story["id"]: cluster for cluster in clusters for story in cluster.stories}
         words: Counter[str] = Counter()
         terms = IndexWords()
@@ -79,7 +82,7 @@ class OpenSearchWriter(GenerationWriter):
                 written += 1
                 if progress and written % PROGRESS_EVERY == 0:
                     progress("write", written, info.doc_count or written)
-            self._write_vocabulary(info.name, words)
+            self._write_vocabulary(info.name, words, seeds)
             self._write_terms(info.name, terms)
             final = GenerationInfo(
                 info.name,
@@ -115,7 +118,10 @@ class OpenSearchWriter(GenerationWriter):
                 "_source": story_document(story, ordinal, cluster_of.get(story.id)),
             }
 
-    def _write_vocabulary(self, generation: str, words: Counter[str]) -> None:
+    def _write_vocabulary(
+        self, generation: str, words: Counter[str], seeds: dict | None = None
+    ) -> None:
+        """The spelling vocabulary in chunks, and the seed files' stamps (BUILT_FROM_ID)."""
         index = self.names.vocabulary(generation)
         self.client.indices.create(
             index=index,
@@ -131,6 +137,8 @@ class OpenSearchWriter(GenerationWriter):
         for start in range(0, len(ordered), VOCABULARY_CHUNK):
             chunk = dict(ordered[start : start + VOCABULARY_CHUNK])
             self.client.index(index=index, body={"words": chunk})
+        if seeds is not None:
+            self.client.index(index=index, id=BUILT_FROM_ID, body={"built_from": seeds})
         self.client.indices.refresh(index=index)
 
     def _write_terms(self, generation: str, terms: IndexWords) -> None:
