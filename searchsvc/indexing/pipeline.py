@@ -299,7 +299,7 @@ def _build(  # noqa: PLR0913 - one build's parts
     fingerprints = {s.id: fingerprint(s) for s in stories}
     started = time.perf_counter()
     known = {id(a): sig for a, (_, sig) in zip(articles, extracted.derived, strict=True)}
-    signatures, groups, similar = _clusters(state, stories, fingerprints, known, incremental)
+    clustered = _clusters(state, stories, fingerprints, known, incremental)
     cluster_seconds = round(time.perf_counter() - started, 3)
     del keys, known
     release_free_memory()
@@ -321,7 +321,7 @@ def _build(  # noqa: PLR0913 - one build's parts
         },
     )
     base = None if summary.full else live
-    writer.write(stories, clustering.as_clusters(stories, groups), info, base, progress)
+    writer.write(stories, clustering.as_clusters(stories, clustered.groups), info, base, progress)
     summary.added, summary.deleted = getattr(writer, "written", (len(stories), 0))
     writer.publish(name)
     published = Published(
@@ -329,9 +329,7 @@ def _build(  # noqa: PLR0913 - one build's parts
         counts={"files": len(files), "articles": len(articles), "stories": len(stories)},
         **scan.__dict__,
     )
-    _save(
-        state, extracted, files, pairs, stories, fingerprints, signatures, similar, published, fresh
-    )
+    _save(state, extracted, files, pairs, stories, fingerprints, clustered, published, fresh)
     return name
 
 
@@ -357,14 +355,23 @@ def _duplicate_pairs(
     return sorted(set(kept).union(pairs_touching(keys, extracted.changed)))
 
 
+@dataclass
+class Clustered:
+    signatures: list[Signature | None]  # per story
+    groups: list[list[int]]  # the clusters, indexes into stories
+    pairs: list[tuple[float, int, int]]  # the similar pairs they were grouped from
+    changed: set[int]  # stories whose signature is new (to store)
+    gone: list[str]  # ids of the last build's stories no longer there (to forget)
+
+
 def _clusters(
     state: BuildState,
     stories: list[Article],
     fingerprints: dict[str, str],
     known: dict[int, Signature | None],
     incremental: bool,
-) -> tuple[list[Signature | None], list[list[int]], list[tuple[float, int, int]]]:
-    """Every story's signature, the clusters (indexes into stories) and the similar pairs.
+) -> Clustered:
+    """Every story's signature, the clusters and the similar pairs.
 
     Incrementally: a story whose fingerprint is unchanged keeps its signature and its pairs
     with other such stories; pairs are found again only for the stale ones (clusters.
@@ -382,11 +389,13 @@ def _clusters(
         signatures.append(known[id(story)] if id(story) in known else signature(story, settings))
         if old is not None:
             previous[story.id] = old  # its old signature leaves the postings
+    gone = [story_id for story_id in previous if story_id not in fingerprints]
     if not incremental or len(fingerprints) != len(stories):
         pairs = clustering.similar_pairs(signatures, settings)
-        return signatures, clustering.groups_of(stories, pairs, settings), pairs
-    gone = [sig for _, blob in previous.values() if (sig := pickle.loads(blob)) is not None]
-    stale = clustering.stale_stories(signatures, changed, gone, settings)
+        groups = clustering.groups_of(stories, pairs, settings)
+        return Clustered(signatures, groups, pairs, set(range(len(stories))), gone)
+    old_signatures = [s for _, blob in previous.values() if (s := pickle.loads(blob)) is not None]
+    stale = clustering.stale_stories(signatures, changed, old_signatures, settings)
     index_of = {story.id: i for i, story in enumerate(stories)}
     kept = []
     for story_id, other_id, similarity in state.similar_pairs():
@@ -395,7 +404,9 @@ def _clusters(
             continue
         kept.append((similarity, min(first, second), max(first, second)))
     pairs = kept + clustering.similar_pairs(signatures, settings, among=stale)
-    return signatures, clustering.groups_of(stories, pairs, settings), pairs
+    return Clustered(
+        signatures, clustering.groups_of(stories, pairs, settings), pairs, changed, gone
+    )
 
 
 def _save(  # noqa: PLR0913 - one build's results
@@ -405,8 +416,7 @@ def _save(  # noqa: PLR0913 - one build's results
     pairs: list[tuple[int, int]],
     stories: list[Article],
     fingerprints: dict[str, str],
-    signatures: list[Signature | None],
-    similar: list[tuple[float, int, int]],
+    clustered: Clustered,
     published: Published,
     fresh: bool,
 ) -> None:
@@ -427,10 +437,16 @@ def _save(  # noqa: PLR0913 - one build's results
         state.add_duplicate_pairs(
             (refs[a], refs[b]) for a, b in pairs if a in changed or b in changed
         )
+        similar = clustered.pairs
         state.replace_similar_pairs((stories[a].id, stories[b].id, s) for s, a, b in similar)
-        state.replace_story_signatures(
-            (s.id, fingerprints[s.id], pickle.dumps(sig, protocol=5))
-            for s, sig in zip(stories, signatures, strict=True)
+        state.drop_story_signatures(clustered.gone)
+        state.put_story_signatures(
+            (
+                stories[i].id,
+                fingerprints[stories[i].id],
+                pickle.dumps(clustered.signatures[i], protocol=5),
+            )
+            for i in sorted(clustered.changed)
         )
         state.set_derived_version(_derived_version())
         state.set_published(published)

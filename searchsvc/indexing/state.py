@@ -225,9 +225,11 @@ class BuildState:
         rows = self.db.execute("SELECT id, fingerprint, signature FROM story_signatures")
         return {story_id: (fp, sig) for story_id, fp, sig in rows}
 
-    def replace_story_signatures(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
-        self.db.execute("DELETE FROM story_signatures")
-        self.db.executemany("INSERT INTO story_signatures VALUES (?, ?, ?)", rows)
+    def put_story_signatures(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO story_signatures VALUES (?, ?, ?)", rows)
+
+    def drop_story_signatures(self, story_ids: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM story_signatures WHERE id = ?", ((i,) for i in story_ids))
 
 
 @contextmanager
