@@ -163,10 +163,12 @@ def similar_pairs(
     signatures: list[Signature | None],
     settings: ClusterSettings,
     among: set[int] | None = None,
+    postings: dict[int, list[int]] | None = None,
 ) -> list[tuple[float, int, int]]:
     """(estimated Jaccard, i, j) for candidate pairs close enough in time and text; only those
-    with a story in `among` when given (an incremental build keeps the others)."""
-    postings = postings_of(signatures)
+    with a story in `among` when given (an incremental build keeps the others). `postings`:
+    postings_of(signatures), when the caller has it."""
+    postings = postings if postings is not None else postings_of(signatures)
     shared: Counter[tuple[int, int]] = Counter()
     if among is None:
         for holders in postings.values():
@@ -219,12 +221,13 @@ def stale_stories(
     changed: set[int],
     gone: list[Signature],
     settings: ClusterSettings,
+    postings: dict[int, list[int]],
 ) -> set[int]:
     """The stories whose similar pairs an incremental build must find again: the `changed` ones
     (new, or a new signature), and every story holding a hash whose posting crossed
     `max_posting` (or 1) because changed stories took it or `gone` signatures (the old ones of
-    changed and removed stories) left it: the pairs sharing that hash count differently now."""
-    postings = postings_of(signatures)
+    changed and removed stories) left it: the pairs sharing that hash count differently now.
+    `postings` is postings_of(signatures)."""
     delta: Counter[int] = Counter()
     for index in changed:
         if signatures[index] is not None:
