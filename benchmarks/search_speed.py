@@ -3,12 +3,13 @@
     .venv/bin/python benchmarks/search_speed.py --docs 10000 [--json FILE] [--workdir DIR]
 
 Builds (a) this project's index through its real indexer (`searchsvc.indexing.pipeline.build`)
-and (b) an
-FTS5 table (porter tokenizer, bm25(), snippet()) from make_corpus.py's N files; then reports full
-build time and peak RSS (each build in a child process, measured with wait4's rusage), an
-incremental rebuild after rewriting 1 % of the files, size on disk, cold first-query latency (a new
-process opening the index), and warm p50/p95/p99 over the query mix with exact totals and 10
-highlighted hits. Totals are checked against a brute-force scan of the analysed stories. The last
+and (b) an FTS5 table (porter tokenizer, bm25(), snippet()) from make_corpus.py's N files; then
+reports full build time and peak RSS (each build in a child process, measured with wait4's
+rusage), a no-op rebuild (nothing changed: no new generation should be published), an incremental
+rebuild after rewriting 1 % of the files (time and peak RSS, each also as a share of the full
+build's), size on disk, cold first-query latency (a new process opening the index), and warm
+p50/p95/p99 over the query mix with exact totals and 10 highlighted hits. Totals are checked
+against a brute-force scan of the analysed stories. The last
 line printed is one JSON object with every figure.
 """
 
@@ -52,6 +53,7 @@ def child_build_this(seeds: str, root: str, full: str) -> dict:
     summary = build(Path(seeds), Path(root), full=full == "full")
     return {
         "seconds": time.perf_counter() - started,
+        "generation": (Path(root) / "CURRENT").read_text().strip(),
         "stories": summary.stories,
         "added": summary.added,
         "deleted": summary.deleted,
@@ -408,17 +410,26 @@ def main() -> None:
         full_fts = run_child("build-fts5", str(seeds), str(db), "full")
         this["size_mb"] = disk_mb(Path(root) / (root / "CURRENT").read_text().strip())
         fts["size_mb"] = disk_mb(db)
+        noop_this = run_child("build-this", str(seeds), str(root), "incremental")
+        noop_fts = run_child("build-fts5", str(seeds), str(db), "incremental")
+        this["noop_published"] = noop_this["generation"] != full_this["generation"]
         changed = rewrite_share(seeds, CHANGED_SHARE)
         inc_this = run_child("build-this", str(seeds), str(root), "incremental")
         inc_fts = run_child("build-fts5", str(seeds), str(db), "incremental")
-        for target, full, inc in ((this, full_this, inc_this), (fts, full_fts, inc_fts)):
+        runs = ((this, full_this, noop_this, inc_this), (fts, full_fts, noop_fts, inc_fts))
+        for target, full, noop, inc in runs:
             target.update(
                 build_s=full["seconds"],
                 rss_mb=full["rss_mb"],
                 tree_pss_mb=full["tree_pss_mb"],
+                noop_s=noop["seconds"],
+                noop_share=noop["seconds"] / full["seconds"],
+                noop_rss_mb=noop["rss_mb"],
                 incremental_s=inc["seconds"],
                 incremental_share=inc["seconds"] / full["seconds"],
                 incremental_rss_mb=inc["rss_mb"],
+                incremental_rss_share=inc["rss_mb"] / full["rss_mb"],
+                incremental_tree_pss_mb=inc["tree_pss_mb"],
             )
         this["stories"] = full_this["stories"]
         this["incremental_changed_files"] = changed
@@ -477,8 +488,14 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
         ("full build (s)", "build_s", ".1f"),
         ("peak RSS, wait4 (MiB)", "rss_mb", ".0f"),
         ("peak PSS, process tree (MiB)", "tree_pss_mb", ".0f"),
+        ("no-op rebuild (s)", "noop_s", ".2f"),
+        ("no-op / full", "noop_share", ".3f"),
+        ("no-op peak RSS (MiB)", "noop_rss_mb", ".0f"),
         ("incremental 1 % (s)", "incremental_s", ".2f"),
         ("incremental / full", "incremental_share", ".3f"),
+        ("incremental peak RSS (MiB)", "incremental_rss_mb", ".0f"),
+        ("incremental RSS / full RSS", "incremental_rss_share", ".2f"),
+        ("incremental peak PSS, tree (MiB)", "incremental_tree_pss_mb", ".0f"),
         ("size on disk (MiB)", "size_mb", ".1f"),
         ("cold first query (ms)", "cold_ms", ".1f"),
         ("warm p50 (ms)", "p50_ms", ".2f"),
@@ -509,6 +526,8 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
     print(f"\n{'listed query':28} {'this total':>10} {'FTS5 total':>10}")
     for q, a, b in list(zip(queries, totals_this, totals_fts, strict=True))[:20]:
         print(f"{q.text:28} {a:>10} {b:>10}")
+    if "noop_published" in this:
+        print(f"no-op rebuild published a new generation: {this['noop_published']}")
     print(
         f"totals checked against brute force: {this['totals_checked']}, "
         f"mismatched: {this['totals_mismatched']}"

@@ -97,7 +97,13 @@ class _Progress:
             bar.render_finish()
 
 
-def print_summary(summary: BuildSummary) -> None:
+def print_summary(summary: BuildSummary, seeds: Path) -> None:
+    if summary.up_to_date:
+        echo(
+            f"Index up to date ({summary.generation}): nothing changed in {seeds}/ since it was "
+            f"built, nothing published ({summary.seconds:.2f} s)."
+        )
+        return
     kind = "full" if summary.full else "incremental"
     echo(f"Built {summary.generation or '(nothing)'} ({kind}) in {summary.seconds:.2f} s")
     echo(
@@ -185,7 +191,7 @@ def index_command(
     if as_json:
         echo(json.dumps(summary.as_dict(), indent=2))
     else:
-        print_summary(summary)
+        print_summary(summary, settings.seeds)
     if summary.stories == 0:
         echo("Error: nothing could be indexed.", err=True)
         sys.exit(1)

@@ -192,3 +192,8 @@ class GenerationWriter(ABC):
     @abstractmethod
     def next_name(self) -> str:
         """The name the next generation will get ("gen-000043")."""
+
+    def layout(self) -> str:
+        """What a generation written now depends on besides the stories (its schema, say): when
+        it differs from the live generation's, a rebuild writes even if no seed file changed."""
+        return ""

@@ -90,9 +90,24 @@ def cluster_stories(
 
     `known` maps id(story) to its signature with these settings, kept from an earlier build."""
     signatures = signatures_of(stories, settings, known)
-    pairs = similar_pairs(signatures, settings)
-    groups = average_link(len(stories), pairs, settings.threshold)
+    return groups_of(stories, similar_pairs(signatures, settings), settings)
+
+
+def groups_of(
+    stories: list[Article], pairs: list[tuple[float, int, int]], settings: ClusterSettings
+) -> list[list[int]]:
+    """cluster_stories' answer from the similar pairs (in any order: they are sorted first, so
+    pairs kept from an earlier build and pairs found afresh group the same way)."""
+    ordered = sorted(pairs, key=lambda p: (p[1], p[2]))
+    groups = average_link(len(stories), ordered, settings.threshold)
     return [sorted(group, key=lambda i: _lead_key(stories[i])) for group in groups]
+
+
+def as_clusters(stories: list[Article], groups: list[list[int]]) -> list[Cluster]:
+    """The groups as engine-neutral clusters (lead story first)."""
+    return [
+        Cluster(stories[group[0]].id, tuple(_member(stories[i]) for i in group)) for group in groups
+    ]
 
 
 def signatures_of(
@@ -145,18 +160,32 @@ def _day(published: datetime | date | None) -> int | None:
 
 
 def similar_pairs(
-    signatures: list[Signature | None], settings: ClusterSettings
+    signatures: list[Signature | None],
+    settings: ClusterSettings,
+    among: set[int] | None = None,
+    postings: dict[int, list[int]] | None = None,
 ) -> list[tuple[float, int, int]]:
-    """(estimated Jaccard, i, j) for candidate pairs close enough in time and text."""
-    postings: dict[int, list[int]] = defaultdict(list)
-    for index, signature in enumerate(signatures):
-        if signature is not None:
-            for value in signature.sketch:
-                postings[value].append(index)
+    """(estimated Jaccard, i, j) for candidate pairs close enough in time and text; only those
+    with a story in `among` when given (an incremental build keeps the others). `postings`:
+    postings_of(signatures), when the caller has it."""
+    postings = postings if postings is not None else postings_of(signatures)
     shared: Counter[tuple[int, int]] = Counter()
-    for holders in postings.values():
-        if 1 < len(holders) <= settings.max_posting:
-            shared.update(combinations(holders, 2))
+    if among is None:
+        for holders in postings.values():
+            if _counts(len(holders), settings):
+                shared.update(combinations(holders, 2))
+    else:
+        for index in sorted(among):
+            signature = signatures[index]
+            for value in signature.sketch if signature is not None else ():
+                holders = postings[value]
+                if _counts(len(holders), settings):
+                    # A pair of two stories in `among` is counted from its first story only.
+                    shared.update(
+                        (min(index, other), max(index, other))
+                        for other in holders
+                        if other != index and (other > index or other not in among)
+                    )
     pairs = []
     floor = settings.threshold / 2  # weaker pairs cannot lift an average to the threshold
     for (first, second), count in shared.items():
@@ -170,6 +199,47 @@ def similar_pairs(
         if similarity >= floor:
             pairs.append((similarity, first, second))
     return pairs
+
+
+def postings_of(signatures: list[Signature | None]) -> dict[int, list[int]]:
+    """Sketch hash → the stories (ascending) whose sketch holds it."""
+    postings: dict[int, list[int]] = defaultdict(list)
+    for index, signature in enumerate(signatures):
+        if signature is not None:
+            for value in signature.sketch:
+                postings[value].append(index)
+    return postings
+
+
+def _counts(holders: int, settings: ClusterSettings) -> bool:
+    """Whether a hash held by this many sketches suggests pairs (more: boilerplate)."""
+    return 1 < holders <= settings.max_posting
+
+
+def stale_stories(
+    signatures: list[Signature | None],
+    changed: set[int],
+    gone: list[Signature],
+    settings: ClusterSettings,
+    postings: dict[int, list[int]],
+) -> set[int]:
+    """The stories whose similar pairs an incremental build must find again: the `changed` ones
+    (new, or a new signature), and every story holding a hash whose posting crossed
+    `max_posting` (or 1) because changed stories took it or `gone` signatures (the old ones of
+    changed and removed stories) left it: the pairs sharing that hash count differently now.
+    `postings` is postings_of(signatures)."""
+    delta: Counter[int] = Counter()
+    for index in changed:
+        if signatures[index] is not None:
+            delta.update(set(signatures[index].sketch))
+    for old in gone:
+        delta.subtract(set(old.sketch))
+    stale = set(changed)
+    for value, change in delta.items():
+        holders = postings.get(value, [])
+        if change and _counts(len(holders), settings) != _counts(len(holders) - change, settings):
+            stale.update(holders)
+    return stale
 
 
 def _close_in_time(first: int | None, second: int | None, window: int | None) -> bool:
@@ -255,7 +325,7 @@ def write_clusters(
         "version": FORMAT_VERSION,
         "settings": asdict(settings),
         "seconds": round(time.perf_counter() - started, 3),
-        "clusters": [[_member(stories[i]) for i in group] for group in groups],
+        "clusters": [list(cluster.stories) for cluster in as_clusters(stories, groups)],
     }
     temporary = folder / f".{CLUSTERS_FILE}.{os.getpid()}"
     temporary.write_text(json.dumps(document, ensure_ascii=False), "utf-8")

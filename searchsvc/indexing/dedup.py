@@ -24,7 +24,10 @@ __all__ = [
     "comparable_text",
     "containment",
     "deduplicate",
+    "duplicate_pairs",
     "merge_duplicates",
+    "merge_groups",
+    "pairs_touching",
     "normalise_for_shingles",
     "shingle_key",
     "shingles",
@@ -66,17 +69,105 @@ def deduplicate(
     `keys[i]`, when given, is shingle_key(articles[i]) kept from an earlier build (an unchanged
     file's articles are unchanged): computing them is much of the cost of a rebuild.
     """
-    known = keys or [None] * len(articles)
-    compared = sorted(
-        (
-            _Compared(article, *key) if key is not None else _Compared.of(article)
-            for article, key in zip(articles, known, strict=True)
-        ),
-        key=_Compared.canonical_key,
-    )
-    groups = _group(compared)
-    stories = sorted((_merge(group) for group in groups), key=lambda a: (a.source_file, a.id))
+    known = keys_of(articles, keys)
+    stories = merge_groups(articles, known, duplicate_pairs(known))
     return DedupResult(stories=tuple(stories), merged=len(articles) - len(stories))
+
+
+def keys_of(articles: list[Article], keys: list[ShingleKey | None] | None) -> list[ShingleKey]:
+    """Every article's shingle key: the known ones, the others computed."""
+    known = keys or [None] * len(articles)
+    return [
+        key if key is not None else shingle_key(article)
+        for article, key in zip(articles, known, strict=True)
+    ]
+
+
+def merge_groups(
+    articles: list[Article], keys: list[ShingleKey], pairs: list[tuple[int, int]]
+) -> list[Article]:
+    """The stories: each connected group of `pairs` (indexes into `articles` of verified
+    duplicates) merged into one, in canonical order; sorted by (source file, id).
+
+    The groups depend on the pairs alone, so pairs kept from an earlier build (between articles
+    that did not change) and pairs found for the changed ones give a full build's stories.
+    """
+    compared = [_Compared(article, *key) for article, key in zip(articles, keys, strict=True)]
+    order = sorted(range(len(compared)), key=lambda index: compared[index].canonical_key())
+    rank = [0] * len(order)
+    for position, index in enumerate(order):
+        rank[index] = position
+    parent = list(range(len(compared)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for first, second in pairs:
+        a, b = root(rank[first]), root(rank[second])
+        parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[Article]] = {}
+    for position, index in enumerate(order):
+        groups.setdefault(root(position), []).append(articles[index])
+    return sorted((_merge(group) for group in groups.values()), key=lambda a: (a.source_file, a.id))
+
+
+def duplicate_pairs(keys: list[ShingleKey]) -> list[tuple[int, int]]:
+    """Every pair (i < j) of articles that are the same story (see _same_story); exact."""
+    sets = [key[1] for key in keys]
+    found = []
+    # Sorted, so each article's set is built once for all its candidates, not once per pair: the
+    # 100k news corpus has articles with hundreds of candidate copies.
+    last, shared = -1, set()
+    for index, other in sorted(_candidate_pairs(sets)):
+        if index != last:
+            last, shared = index, set(sets[index])
+        if _same_story(len(shared.intersection(sets[other])), len(sets[index]), len(sets[other])):
+            found.append((index, other))
+    return found
+
+
+def pairs_touching(keys: list[ShingleKey], changed: set[int]) -> list[tuple[int, int]]:
+    """The pairs of duplicate_pairs(keys) with at least one article in `changed`, found without
+    comparing the unchanged articles among themselves (an incremental build keeps those).
+
+    Prefix filtering as in _candidate_pairs, with a prefix any fixed order allows: the smaller set
+    of a pair that reaches the threshold shares a shingle with the larger set among any
+    |S| - needed + 1 of its own, here its numerically smallest hashes (no corpus-wide frequency
+    count to make). A changed article's prefix is probed by every article's shingles (it is the
+    smaller one), and every article's prefix by the changed articles' shingles (it is).
+    """
+    sets = [key[1] for key in keys]
+    by_prefix: dict[int, list[int]] = {}
+    by_shingle: dict[int, list[int]] = {}
+    for index in sorted(changed):
+        hashes = sets[index]
+        for h in hashes:
+            by_shingle.setdefault(h, []).append(index)
+        for h in _prefix(hashes):
+            by_prefix.setdefault(h, []).append(index)
+    changed_sets = {index: set(sets[index]) for index in changed}
+    found: set[tuple[int, int]] = set()
+    for index, hashes in enumerate(sets):
+        if not hashes:
+            continue
+        candidates: set[int] = set()
+        for h in filter(by_prefix.__contains__, hashes):  # most miss: skip them in C
+            candidates.update(by_prefix[h])
+        for h in filter(by_shingle.__contains__, _prefix(hashes)):
+            candidates.update(by_shingle[h])
+        candidates.discard(index)
+        for other in candidates:
+            shared = len(changed_sets[other].intersection(hashes))
+            if _same_story(shared, len(hashes), len(sets[other])):
+                found.add((min(index, other), max(index, other)))
+    return sorted(found)
+
+
+def _prefix(hashes: array) -> array:
+    return hashes[: len(hashes) - max(1, int(CONTAINMENT_THRESHOLD * len(hashes))) + 1]
 
 
 @dataclass(frozen=True)
@@ -172,34 +263,6 @@ def containment(first: frozenset[Shingle], second: frozenset[Shingle]) -> float:
     """The share of the smaller set's shingles that also occur in the larger set."""
     smaller = min(len(first), len(second))
     return len(first & second) / smaller if smaller else 0.0
-
-
-def _group(compared: list[_Compared]) -> list[list[Article]]:
-    """Union-find over pairs that share enough shingles; candidates come from a prefix index."""
-    sets = [item.shingles for item in compared]
-    parent = list(range(len(compared)))
-
-    def root(index: int) -> int:
-        while parent[index] != index:
-            parent[index] = parent[parent[index]]
-            index = parent[index]
-        return index
-
-    # Sorted, so each article's set is built once for all its candidates, not once per pair: the
-    # 100k news corpus has articles with hundreds of candidate copies.
-    last, shared = -1, set()
-    for index, other in sorted(_candidate_pairs(sets)):
-        if index != last:
-            last, shared = index, set(sets[index])
-        count = len(shared.intersection(sets[other]))
-        if _same_story(count, len(sets[index]), len(sets[other])):
-            first, second = root(index), root(other)
-            parent[max(first, second)] = min(first, second)
-
-    groups: dict[int, list[Article]] = {}
-    for index, item in enumerate(compared):
-        groups.setdefault(root(index), []).append(item.article)
-    return list(groups.values())
 
 
 def _same_story(shared: int, size: int, other_size: int) -> bool:

@@ -1,4 +1,16 @@
-"""Seeds folder → a new index generation: extract (reusing unchanged files), dedup, write."""
+"""Seeds folder → a new index generation: extract (reusing unchanged files), dedup, cluster,
+write through the engine, publish, prune.
+
+Engine-neutral: what a build keeps for the next (extracted articles, shingle keys, signatures,
+the verified duplicate and similar-story pairs, what the live generation was built from) is in
+the `--index` folder's build state (indexing/state.py) whatever the engine; reusing the previous
+generation's index files is the engine writer's business (`base`).
+
+Cost follows the change: nothing changed → nothing is built; otherwise only the changed files
+are read, and only their articles are probed for duplicates and similar stories (the pairs
+among unchanged articles are kept; tests/test_incremental.py checks the result equals a full
+build's).
+"""
 
 from __future__ import annotations
 
@@ -11,36 +23,32 @@ import logging
 import multiprocessing
 import os
 import pickle
-import shutil
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from searchsvc.analysis import surface_word_set
 from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import Engine, GenerationInfo, Progress
-from searchsvc.engines.whoosh import generations as gens
-from searchsvc.engines.whoosh.engine import WhooshEngine
-from searchsvc.engines.whoosh.writing import stored_stories, usable_base
-from searchsvc.errors import ArticleUnreadable
+from searchsvc.errors import ArticleUnreadable, GenerationGone, IndexMissing
 from searchsvc.extract import extract_file
-from searchsvc.extract.article import Article, article_from_dict, article_to_dict
-from searchsvc.indexing.clusters import (
-    DEFAULT_SETTINGS,
-    Signature,
-    cluster_members,
-    signature,
-    write_clusters,
+from searchsvc.extract.article import Article
+from searchsvc.indexing import clusters as clustering
+from searchsvc.indexing.clusters import DEFAULT_SETTINGS, Signature, signature
+from searchsvc.indexing.dedup import (
+    SHINGLE_WORDS,
+    ShingleKey,
+    duplicate_pairs,
+    merge_groups,
+    pairs_touching,
+    shingle_key,
 )
-from searchsvc.indexing.dedup import SHINGLE_WORDS, ShingleKey, merge_duplicates, shingle_key
+from searchsvc.indexing.state import BuildState, Published, build_lock
 from searchsvc.seeds import SeedFile, seed_files
 from searchsvc.stories import story_record
 
-CACHE, VOCAB, DERIVED, STAMPS = gens.CACHE, gens.VOCAB, gens.DERIVED, gens.STAMPS
 log = logging.getLogger("searchsvc")
 # Below this many files (or stories to write) one process does it all.
 PARALLEL_THRESHOLD = 5_000
@@ -60,32 +68,45 @@ class BuildSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     full: bool = False
-    # Where each file's articles sit in the article list, and which files came from the previous
-    # build's cache (for reusing what was derived from them); not saved.
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
-    reused: set[str] = field(default_factory=set, repr=False)
+    up_to_date: bool = False  # nothing changed: nothing was built, `generation` stays live
 
     def as_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
-        data.pop("spans")
-        data.pop("reused")
         data["skipped"] = [{"file": f, "reason": r} for f, r in self.skipped]
         return data
 
 
+@dataclass
+class Extracted:
+    """Every article of the seeds, in seed order, with what dedup and clustering derive from
+    each (shingle key, cluster signature) and where it came from (file, position)."""
+
+    articles: list[Article] = field(default_factory=list)
+    derived: list[tuple[ShingleKey, Signature | None]] = field(default_factory=list)
+    refs: list[tuple[str, int]] = field(default_factory=list)
+    changed: set[int] = field(default_factory=set)  # indexes of articles from files read now
+    read: dict[str, tuple[SeedFile, list[Article], list]] = field(default_factory=dict)
+
+    def add(self, name: str, articles: list[Article], derived: list, changed: bool) -> None:
+        start = len(self.articles)
+        self.articles.extend(articles)
+        self.derived.extend(derived)
+        self.refs.extend((name, position) for position in range(len(articles)))
+        if changed:
+            self.changed.update(range(start, len(self.articles)))
+
+
 def extract_all(
     files: list[SeedFile],
-    cache: dict[str, dict],
+    state: BuildState | None,
     summary: BuildSummary,
     max_bytes: int,
     progress: Progress | None,
-) -> tuple[list[Article], dict[str, dict], dict[str, list]]:
-    """Articles of every file, taking unchanged files from the previous build's cache; and for
-    the files read, what dedup and clustering derive from their articles (see derived_of)."""
-    articles: list[Article] = []
-    new_cache: dict[str, dict] = {}
-    spans = summary.spans
-    changed = [s for s in files if not _unchanged(cache.get(s.name), s)]
+) -> Extracted:
+    """Articles of every file: an unchanged file's from the build state, the others read (on
+    all cores when many), with their shingle keys and cluster signatures."""
+    stamps = state.stamps() if state else {}
+    changed = [s for s in files if stamps.get(s.name) != s.stamp]
     extracted = dict(
         zip(
             (s.name for s in changed),
@@ -93,36 +114,25 @@ def extract_all(
             strict=True,
         )
     )
-    derived: dict[str, list] = {}
+    kept = state.file_entries([s.name for s in files if s.name not in extracted]) if state else None
+    result = Extracted()
     for done, seed in enumerate(files, 1):
-        if seed.name not in extracted:
-            new_cache[seed.name] = cache[seed.name]  # already in the form written below
-            start = len(articles)
-            articles.extend(article_from_dict(a) for a in cache[seed.name]["articles"])
-            spans[seed.name] = (start, len(articles))
-            summary.reused.add(seed.name)
-            summary.files_reused += 1
-            if progress:
-                progress("extract", done, len(files))
-            continue
-        else:
-            found, reason, derived[seed.name] = extracted.pop(seed.name)
+        if seed.name in extracted:
+            found, reason, derived = extracted.pop(seed.name)
+            summary.files_read += 1
             if reason is not None:
                 summary.skipped.append((seed.name, reason))
-            summary.files_read += 1
-        if found is not None:
-            spans[seed.name] = (len(articles), len(articles) + len(found))
-            articles.extend(found)
-            # The Article objects themselves: turned into dicts only as the cache is written
-            # (write_json_object), not held twice through the build.
-            new_cache[seed.name] = {"stamp": list(seed.stamp), "articles": found}
+            if found is not None:
+                result.add(seed.name, found, derived, changed=True)
+                result.read[seed.name] = (seed, found, derived)
+        else:
+            name, articles, derived = next(kept)  # type: ignore[arg-type]
+            assert name == seed.name
+            result.add(name, articles, derived, changed=False)
+            summary.files_reused += 1
         if progress:
             progress("extract", done, len(files))
-    return articles, new_cache, derived
-
-
-def _unchanged(entry: dict | None, seed: SeedFile) -> bool:
-    return bool(entry) and tuple(entry["stamp"]) == seed.stamp
+    return result
 
 
 def extract_one(job: tuple[Path, str, int]) -> tuple[list[Article] | None, str | None]:
@@ -163,124 +173,6 @@ def fingerprint(story: Article) -> str:
     return hashlib.sha1(record.encode("utf-8")).hexdigest()
 
 
-def vocabulary(stories: Iterable[Article]) -> dict[str, int]:
-    """Document frequency of every surface word, for "did you mean" suggestions."""
-    counts: Counter[str] = Counter()
-    for story in stories:
-        counts.update(_story_words(story))
-    return {w: n for w, n in counts.items() if len(w) > 2}
-
-
-def _story_words(story: Article) -> set[str]:
-    return surface_word_set(" ".join(filter(None, (story.title, story.caption, story.text))))
-
-
-def updated_vocabulary(
-    previous: gens.Generation,
-    old: dict[str, str],
-    stories: list[Article],
-    fingerprints: dict[str, str],
-) -> dict[str, int]:
-    """vocabulary(stories) from the previous generation's: a story whose fingerprint is
-    unchanged has the same words, so only the stories gone or new are counted (out or in)."""
-    counts: Counter[str] = Counter(json.loads((previous.path / VOCAB).read_text("utf-8")))
-    for story in stories:
-        if old.get(story.id) != fingerprints[story.id]:
-            counts.update(w for w in _story_words(story) if len(w) > 2)
-    gone = [i for i, fp in old.items() if fingerprints.get(i) != fp]
-    for story in stored_stories(previous, gone) if gone else ():
-        counts.subtract(w for w in _story_words(story) if len(w) > 2)
-    return {w: n for w, n in counts.items() if n > 0}
-
-
-def _vocabulary_for(
-    previous: gens.Generation | None, stories: list[Article], fingerprints: dict[str, str]
-) -> dict[str, int]:
-    old = previous.meta().get("fingerprints", {}) if previous else {}
-    if previous and old:
-        try:
-            return updated_vocabulary(previous, old, stories, fingerprints)
-        except (OSError, ValueError) as exc:
-            # An unreadable previous vocabulary or index: count afresh (slower, same answer).
-            log.warning("vocabulary of %s unusable (%s); counting every story", previous.name, exc)
-    return vocabulary(stories)
-
-
-def _derived_version() -> dict[str, object]:
-    """What the derived data depends on: a change to any of it makes the old data unusable."""
-    return {"format": 2, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
-
-
-class _DerivedUnpickler(pickle.Unpickler):
-    """Reads derived data saved before dedup and clusters moved into searchsvc.indexing."""
-
-    MOVED = {
-        "searchsvc.dedup": "searchsvc.indexing.dedup",
-        "searchsvc.clusters": "searchsvc.indexing.clusters",
-    }
-
-    def find_class(self, module: str, name: str) -> object:
-        return super().find_class(self.MOVED.get(module, module), name)
-
-
-def load_derived(generation: gens.Generation | None) -> dict[str, list]:
-    """Per seed file, its articles' (shingle key, cluster signature) from `generation`."""
-    if generation is None:
-        return {}
-    try:
-        with open(generation.path / DERIVED, "rb") as fh:
-            data = _DerivedUnpickler(fh).load()
-        return data["files"] if data["version"] == _derived_version() else {}
-    except FileNotFoundError:
-        return {}  # built before derived data existed: derive everything afresh
-    except Exception as exc:  # noqa: BLE001 - truncated or foreign: derive everything afresh
-        log.warning(
-            "derived data of %s unusable (%s: %s); dedup keys and cluster signatures are "
-            "computed afresh",
-            generation.name,
-            type(exc).__name__,
-            exc,
-        )
-        return {}
-
-
-def derived_of(
-    articles: list[Article], summary: BuildSummary, known: dict[str, list]
-) -> tuple[list[ShingleKey], dict[int, Signature | None]]:
-    """Every article's shingle key and cluster signature (by id(article)): `known` per file (an
-    unchanged file's from the previous build, a read one's from its extraction worker), any
-    others computed here (dedup and clustering were most of a rebuild)."""
-    keys: list[ShingleKey | None] = [None] * len(articles)
-    signatures: dict[int, Signature | None] = {}
-    for name, (start, stop) in summary.spans.items():
-        kept = known.get(name)
-        if kept is None or len(kept) != stop - start:
-            continue
-        for index, (key, sig) in zip(range(start, stop), kept, strict=True):
-            keys[index] = key
-            signatures[id(articles[index])] = sig
-    for index, article in enumerate(articles):
-        if keys[index] is None:
-            keys[index] = shingle_key(article)
-            signatures[id(article)] = signature(article)
-    return keys, signatures  # type: ignore[return-value]
-
-
-def save_derived(
-    target: Path,
-    articles: list[Article],
-    summary: BuildSummary,
-    keys: list[ShingleKey],
-    signatures: dict[int, Signature | None],
-) -> None:
-    files = {
-        name: [(keys[i], signatures[id(articles[i])]) for i in range(start, stop)]
-        for name, (start, stop) in summary.spans.items()
-    }
-    with open(target / DERIVED, "wb") as fh:
-        pickle.dump({"version": _derived_version(), "files": files}, fh, protocol=5)
-
-
 def release_free_memory() -> None:
     """Collect garbage and hand freed heap back to the system before the writer forks.
 
@@ -292,210 +184,291 @@ def release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def write_json_object(path: Path, mapping: dict[str, object]) -> None:
-    """json.dumps(mapping, ensure_ascii=False) written an entry at a time: the extract cache is
-    some 200 MB of JSON at 100k files, and one string of it (then its bytes) set the peak RSS."""
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("{")
-        for index, (key, value) in enumerate(mapping.items()):
-            fh.write(", " if index else "")
-            fh.write(json.dumps(key, ensure_ascii=False))
-            fh.write(": ")
-            fh.write(json.dumps(value, ensure_ascii=False, default=_jsonable))
-        fh.write("}")
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, Article):
-        return article_to_dict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+def _derived_version() -> dict[str, object]:
+    """What the derived data depends on: a change to any of it makes the old data unusable."""
+    return {"format": 2, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
 
 
 def build(
     seeds: Path,
-    root: Path,
+    index_dir: Path,
     *,
+    engine: Engine | None = None,
     full: bool = False,
     max_bytes: int = DEFAULTS.max_file_bytes,
     keep: int = DEFAULTS.generations_kept,
     lock_wait_s: float = 0.0,
     progress: Progress | None = None,
-    engine: Engine | None = None,
 ) -> BuildSummary:
     """Build a new generation from every file under `seeds` and make it live atomically.
 
-    lock → extract → dedup → cluster → engine.writer().write → publish → prune. Raises IndexBusy
-    when another build holds the lock. A crash at any point leaves the live generation
+    lock → scan (unchanged since the live generation: done) → extract → dedup → cluster →
+    engine.writer().write → publish → prune. `engine` defaults to a WhooshEngine on
+    `index_dir`; the build state and the lock are in `index_dir` for every engine. Raises
+    IndexBusy when another build holds the lock. A crash at any point leaves the live generation
     untouched; the next build clears what the crashed one left behind.
-
-    `engine` None (or a WhooshEngine) builds into the `root` folder; any other engine is written
-    through its writer (build_into), `root` keeping only the local build state.
     """
-    if engine is not None and not isinstance(engine, WhooshEngine):
-        return build_into(
-            engine,
-            seeds,
-            root,
-            full=full,
-            max_bytes=max_bytes,
-            keep=keep,
-            lock_wait_s=lock_wait_s,
-            progress=progress,
-        )
     started = time.perf_counter()
     summary = BuildSummary(full=full)
-    root.mkdir(parents=True, exist_ok=True)
-    engine = WhooshEngine(root)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if engine is None:
+        from searchsvc.engines.whoosh.engine import WhooshEngine
+
+        engine = WhooshEngine(index_dir)
     writer = engine.writer()
-    with engine.build_lock(wait_s=lock_wait_s):
+    with build_lock(index_dir, wait_s=lock_wait_s), BuildState(index_dir) as state:
         writer.prune(keep + 1)
-        previous = None if full else usable_base(gens.current_or_none(root))
-        summary.full = previous is None
+        live = _live_name(engine)
         # Files of a folder that cannot be listed now keep their stories (their last stamps).
-        stamps = gens.built_from(previous)[0] if previous else {}
-        files = seed_files(seeds, summary.skipped, stamps)
+        known = {name: tuple(stamp) for name, stamp in state.stamps().items()}
+        files = seed_files(seeds, summary.skipped, known)
         summary.files_seen = len(files) + len(summary.skipped)
-        articles, cache, fresh = extract_all(
-            files, gens.load_cache(previous), summary, max_bytes, progress
+        scan = Scan(
+            settings={
+                "seeds": str(seeds.resolve()),
+                "max_bytes": max_bytes,
+                "derived": _derived_version(),
+                "engine": writer.layout(),
+            },
+            stamps={f.name: list(f.stamp) for f in files},
+            skipped=[list(s) for s in summary.skipped],
         )
-        kept = load_derived(previous)
-        known = {name: kept[name] for name in summary.reused if name in kept} | fresh
-        keys, signatures = derived_of(articles, summary, known)
-        del kept, known, fresh
-        stories = merge_duplicates(articles, keys)
-        summary.articles, summary.stories = len(articles), len(stories)
-        summary.duplicates_merged = len(articles) - len(stories)
-        if not stories:
-            summary.seconds = time.perf_counter() - started
-            return summary
-        name = writer.next_name()
-        target = writer.temporary_folder(name)
-        # The shingle keys are a quarter of a GB at 100k articles: saved now and let go before
-        # the index is written, beside the build (prune clears it if the build dies).
-        pending = root / f"{target.name}.derived"
-        # A failed write (disk full, read-only folder, Ctrl-C) removes its own partial
-        # generation; the live one is never touched before the final rename.
-        try:
-            pending.mkdir()
-            save_derived(pending, articles, summary, keys, signatures)
-            del keys
-            release_free_memory()
-            fingerprints = {s.id: fingerprint(s) for s in stories}
-            info = GenerationInfo(
-                name=name,
-                doc_count=len(stories),
-                built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                seeds=str(seeds.resolve()),
-                extra={"fingerprints": fingerprints, "parallel_threshold": PARALLEL_THRESHOLD},
-            )
-            base = previous.name if previous else None
-            writer.write(stories, [], info, base, progress)
-            summary.added, summary.deleted = writer.written
-            os.replace(pending / DERIVED, target / DERIVED)
-            pending.rmdir()
-            write_side_files(target, info, summary, cache)
-            (target / VOCAB).write_text(
-                json.dumps(_vocabulary_for(previous, stories, fingerprints), ensure_ascii=False),
-                "utf-8",
-            )
-            write_clusters(target, stories, known=signatures)
-            writer.publish(name)
-        except BaseException:
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.rmtree(pending, ignore_errors=True)
-            raise
-        summary.generation = name
-        writer.prune(keep)
+        published = state.published()
+        if not full and published and published.matches(live, **scan.__dict__):
+            return _up_to_date(summary, published, started)
+        summary.full = full or live is None
+        # Starting afresh: nothing of the build state is reused (it is replaced on success).
+        fresh = full or state.derived_version() != _derived_version()
+        built = _build(files, state, summary, seeds, writer, live, max_bytes, progress, scan, fresh)
+        if built:
+            summary.generation = built
+            writer.prune(keep)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def write_side_files(
-    target: Path, info: GenerationInfo, summary: BuildSummary, cache: dict[str, dict]
-) -> None:
-    """meta.json (what the generation says about itself), the extract cache and the seed
-    stamps, beside the index (the next build and /api/health read them)."""
-    meta = {
-        "generation": info.name,
-        "built_at": info.built_at,
-        "seeds": info.seeds,
-        "doc_count": info.doc_count,
-        "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
-        "skipped": summary.as_dict()["skipped"],
-        "fingerprints": info.extra["fingerprints"],
-    }
-    (target / gens.META).write_text(json.dumps(meta), "utf-8")
-    write_json_object(target / CACHE, cache)
-    stamps = {name: entry["stamp"] for name, entry in cache.items()}
-    (target / STAMPS).write_text(
-        json.dumps({"stamps": stamps, "skipped": [f for f, _ in summary.skipped]}), "utf-8"
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No automatic garbage collection during the build: with every article alive, each
+    collection walks millions of objects (a third of a 10k incremental build went to it, in
+    building postings); the build makes few cycles, and release_free_memory collects once."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a build is made from besides the files' contents (see state.Published)."""
+
+    settings: dict
+    stamps: dict[str, list[int]]
+    skipped: list[list[str]]
+
+
+def _live_name(engine: Engine) -> str | None:
+    try:
+        return engine.live().name
+    except (IndexMissing, GenerationGone):
+        return None
+
+
+def _up_to_date(summary: BuildSummary, published: Published, started: float) -> BuildSummary:
+    summary.up_to_date = True
+    summary.generation = published.generation
+    summary.files_reused = published.counts.get("files", 0)
+    summary.articles = published.counts.get("articles", 0)
+    summary.stories = published.counts.get("stories", 0)
+    summary.duplicates_merged = summary.articles - summary.stories
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _build(  # noqa: PLR0913 - one build's parts
+    files: list[SeedFile],
+    state: BuildState,
+    summary: BuildSummary,
+    seeds: Path,
+    writer: Any,
+    live: str | None,
+    max_bytes: int,
+    progress: Progress | None,
+    scan: Scan,
+    fresh: bool,
+) -> str | None:
+    """Extract, dedup, cluster, write and publish; the new generation's name (None: nothing
+    indexable). The build state is committed only once the generation is live."""
+    incremental = not fresh
+    with _collector_paused():  # the writer's forked workers collect as usual
+        extracted = extract_all(files, state if incremental else None, summary, max_bytes, progress)
+        articles = extracted.articles
+        keys = [key for key, _ in extracted.derived]
+        pairs = _duplicate_pairs(state, extracted, keys, incremental)
+        stories = merge_groups(articles, keys, pairs)
+        summary.articles, summary.stories = len(articles), len(stories)
+        summary.duplicates_merged = len(articles) - len(stories)
+        if not stories:
+            return None
+        fingerprints = {s.id: fingerprint(s) for s in stories}
+        started = time.perf_counter()
+        known = {id(a): sig for a, (_, sig) in zip(articles, extracted.derived, strict=True)}
+        clustered = _clusters(state, stories, fingerprints, known, incremental)
+        cluster_seconds = round(time.perf_counter() - started, 3)
+        del keys, known
+    release_free_memory()
+    name = writer.next_name()
+    info = GenerationInfo(
+        name=name,
+        doc_count=len(stories),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        seeds=str(seeds.resolve()),
+        extra={
+            "fingerprints": fingerprints,
+            "parallel_threshold": PARALLEL_THRESHOLD,
+            "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
+            "skipped": summary.as_dict()["skipped"],
+            "stamps": {name: list(e[0].stamp) for name, e in extracted.read.items()}
+            | _kept_stamps(state, extracted),
+            "cluster_settings": asdict(DEFAULT_SETTINGS),
+            "cluster_seconds": cluster_seconds,
+            # What an engine without a folder of its own records for /api/health's freshness
+            # (OpenSearch keeps it beside the generation; Whoosh writes seed-stamps.json).
+            "built_from": {
+                "stamps": scan.stamps,
+                "skipped": [file_name for file_name, *_ in scan.skipped],
+            },
+        },
+    )
+    base = None if summary.full else live
+    writer.write(stories, clustering.as_clusters(stories, clustered.groups), info, base, progress)
+    summary.added, summary.deleted = getattr(writer, "written", (len(stories), 0))
+    writer.publish(name)
+    published = Published(
+        generation=name,
+        counts={"files": len(files), "articles": len(articles), "stories": len(stories)},
+        **scan.__dict__,
+    )
+    _save(state, extracted, files, pairs, stories, fingerprints, clustered, published, fresh)
+    return name
+
+
+def _kept_stamps(state: BuildState, extracted: Extracted) -> dict[str, list[int]]:
+    """The stamps of the files whose articles came from the build state (for /api/health)."""
+    reused = {name for name, _ in extracted.refs} - extracted.read.keys()
+    return {name: list(stamp) for name, stamp in state.stamps().items() if name in reused}
+
+
+def _duplicate_pairs(
+    state: BuildState, extracted: Extracted, keys: list[ShingleKey], incremental: bool
+) -> list[tuple[int, int]]:
+    """The verified duplicate pairs (article indexes): the last build's among unchanged
+    articles, and those of the changed ones probed now; all of them on a first build."""
+    if not incremental:
+        return duplicate_pairs(keys)
+    index_of = {ref: i for i, ref in enumerate(extracted.refs) if i not in extracted.changed}
+    kept = [
+        (index_of[a], index_of[b])
+        for a, b in state.duplicate_pairs()
+        if a in index_of and b in index_of
+    ]
+    return sorted(set(kept).union(pairs_touching(keys, extracted.changed)))
+
+
+@dataclass
+class Clustered:
+    signatures: list[Signature | None]  # per story
+    groups: list[list[int]]  # the clusters, indexes into stories
+    pairs: list[tuple[float, int, int]]  # the similar pairs they were grouped from
+    changed: set[int]  # stories whose signature is new (to store)
+    gone: list[str]  # ids of the last build's stories no longer there (to forget)
+
+
+def _clusters(
+    state: BuildState,
+    stories: list[Article],
+    fingerprints: dict[str, str],
+    known: dict[int, Signature | None],
+    incremental: bool,
+) -> Clustered:
+    """Every story's signature, the clusters and the similar pairs.
+
+    Incrementally: a story whose fingerprint is unchanged keeps its signature and its pairs
+    with other such stories; pairs are found again only for the stale ones (clusters.
+    stale_stories)."""
+    settings = DEFAULT_SETTINGS
+    previous = state.story_signatures() if incremental else {}
+    signatures: list[Signature | None] = []
+    changed: set[int] = set()
+    for index, story in enumerate(stories):
+        old = previous.pop(story.id, None)
+        if old is not None and old[0] == fingerprints[story.id]:
+            signatures.append(pickle.loads(old[1]))
+            continue
+        changed.add(index)
+        signatures.append(known[id(story)] if id(story) in known else signature(story, settings))
+        if old is not None:
+            previous[story.id] = old  # its old signature leaves the postings
+    gone = [story_id for story_id in previous if story_id not in fingerprints]
+    if not incremental or len(fingerprints) != len(stories):
+        pairs = clustering.similar_pairs(signatures, settings)
+        groups = clustering.groups_of(stories, pairs, settings)
+        return Clustered(signatures, groups, pairs, set(range(len(stories))), gone)
+    old_signatures = [s for _, blob in previous.values() if (s := pickle.loads(blob)) is not None]
+    postings = clustering.postings_of(signatures)
+    stale = clustering.stale_stories(signatures, changed, old_signatures, settings, postings)
+    index_of = {story.id: i for i, story in enumerate(stories)}
+    kept = []
+    for story_id, other_id, similarity in state.similar_pairs():
+        first, second = index_of.get(story_id), index_of.get(other_id)
+        if first is None or second is None or first in stale or second in stale:
+            continue
+        kept.append((similarity, min(first, second), max(first, second)))
+    pairs = kept + clustering.similar_pairs(signatures, settings, stale, postings)
+    return Clustered(
+        signatures, clustering.groups_of(stories, pairs, settings), pairs, changed, gone
     )
 
 
-def build_into(
-    engine: Engine,
-    seeds: Path,
-    root: Path,
-    *,
-    full: bool = False,
-    max_bytes: int = DEFAULTS.max_file_bytes,
-    keep: int = DEFAULTS.generations_kept,
-    lock_wait_s: float = 0.0,
-    progress: Progress | None = None,
-) -> BuildSummary:
-    """build() for an engine that keeps its generations elsewhere (OpenSearch): extract (files
-    unchanged since the last build come from the extraction cache in `root`), dedup, cluster,
-    then engine.writer().write → publish → prune. `root` holds the lock and the cache."""
-    started = time.perf_counter()
-    summary = BuildSummary(full=full)
-    root.mkdir(parents=True, exist_ok=True)
-    writer = engine.writer()
-    with engine.build_lock(wait_s=lock_wait_s):
-        previous = {} if full else _local_cache(root)
-        summary.full = not previous
-        files = seed_files(seeds, summary.skipped)
-        summary.files_seen = len(files) + len(summary.skipped)
-        articles, cache, fresh = extract_all(files, previous, summary, max_bytes, progress)
-        keys, signatures = derived_of(articles, summary, fresh)
-        del fresh, previous
-        stories = merge_duplicates(articles, keys)
-        summary.articles, summary.stories = len(articles), len(stories)
-        summary.duplicates_merged = len(articles) - len(stories)
-        if not stories:
-            summary.seconds = time.perf_counter() - started
-            return summary
-        name = writer.next_name()
-        info = GenerationInfo(
-            name=name,
-            doc_count=len(stories),
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            seeds=str(seeds.resolve()),
-            extra={
-                "summary": {k: v for k, v in summary.as_dict().items() if k != "skipped"},
-                "built_from": {
-                    "stamps": {name: entry["stamp"] for name, entry in cache.items()},
-                    "skipped": [name for name, _ in summary.skipped],
-                },
-            },
+def _save(  # noqa: PLR0913 - one build's results
+    state: BuildState,
+    extracted: Extracted,
+    files: list[SeedFile],
+    pairs: list[tuple[int, int]],
+    stories: list[Article],
+    fingerprints: dict[str, str],
+    clustered: Clustered,
+    published: Published,
+    fresh: bool,
+) -> None:
+    """What the next build reuses, in one transaction (see state.py)."""
+    refs = extracted.refs
+    present = {f.name for f in files}
+    with state.transaction():
+        if fresh:
+            state.clear()
+        gone = [name for name in state.stamps() if name not in present]
+        redone = [*extracted.read, *gone]
+        state.drop_files(redone)
+        for name, (seed, articles, derived) in extracted.read.items():
+            state.put_file(name, seed.stamp, articles, derived)
+        state.drop_duplicate_pairs_of(redone)
+        # The pairs among unchanged articles are in the store already.
+        changed = extracted.changed
+        state.add_duplicate_pairs(
+            (refs[a], refs[b]) for a, b in pairs if a in changed or b in changed
         )
-        clusters = cluster_members(stories, known=signatures)
-        writer.write(stories, clusters, info, None, progress)
-        writer.publish(name)
-        summary.generation, summary.added = name, len(stories)
-        _save_local_cache(root, cache)
-        writer.prune(keep)
-    summary.seconds = time.perf_counter() - started
-    return summary
-
-
-def _local_cache(root: Path) -> dict[str, dict]:
-    try:
-        return json.loads((root / CACHE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}  # none yet, or unreadable: every file is read afresh
-
-
-def _save_local_cache(root: Path, cache: dict[str, dict]) -> None:
-    temporary = root / f".{CACHE}.{os.getpid()}"
-    write_json_object(temporary, cache)
-    os.replace(temporary, root / CACHE)
+        similar = clustered.pairs
+        state.replace_similar_pairs((stories[a].id, stories[b].id, s) for s, a, b in similar)
+        state.drop_story_signatures(clustered.gone)
+        state.put_story_signatures(
+            (
+                stories[i].id,
+                fingerprints[stories[i].id],
+                pickle.dumps(clustered.signatures[i], protocol=5),
+            )
+            for i in sorted(clustered.changed)
+        )
+        state.set_derived_version(_derived_version())
+        state.set_published(published)

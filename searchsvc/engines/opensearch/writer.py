@@ -53,8 +53,11 @@ class OpenSearchWriter(GenerationWriter):
         index = self.names.index(info.name)
         ranking = self.engine.ranking or DEFAULT_RANKING
         stories = list(stories)  # read twice: the words first (stems.py), then the stories
-        extra = dict(info.extra)
-        seeds = extra.pop("built_from", None)
+        # Only the build's summary goes into the index's _meta (cluster state holds it): the
+        # seed stamps get a document of their own, and per-story data (fingerprints, stamps
+        # of every file) are the Whoosh folder's business.
+        extra = {key: info.extra[key] for key in ("summary", "skipped") if key in info.extra}
+        seeds = info.extra.get("built_from")
         info = GenerationInfo(info.name, info.doc_count, info.built_at, info.seeds, extra)
         cluster_of = {story["id"]: cluster for cluster in clusters for story in cluster.stories}
         words: Counter[str] = Counter()

@@ -8,20 +8,26 @@ goes live by the atomic pointer switch of generations.switch_to.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searchsvc.engines.base import GenerationWriter, Progress
+from searchsvc.analysis import surface_word_set
+from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh import integrity
 from searchsvc.engines.whoosh.schema import build_schema, story_document, story_from_stored
 from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
 from searchsvc.extract.article import Article
+from searchsvc.model import Cluster
 
+log = logging.getLogger("searchsvc")
 # Side files a build keeps beside a generation, never hard-linked into the next one.
 SIDE_FILES = (gens.CACHE, gens.VOCAB, gens.STAMPS, gens.DERIVED, gens.META, integrity.MANIFEST)
 log = logging.getLogger("searchsvc")
@@ -179,28 +185,43 @@ class WhooshWriter(GenerationWriter):
     def next_name(self) -> str:
         return gens.next_name(self.root)
 
+    def layout(self) -> str:
+        return ",".join(sorted(build_schema().names()))
+
     def temporary_folder(self, name: str) -> Path:
         """Where generation `name` is written before it goes live (cleared if the build dies)."""
         return self.root / f"{gens.TMP_PREFIX}{name.removeprefix(gens.PREFIX)}"
 
-    def write(  # noqa: PLR0913 - the contract's parts
+    def write(
         self,
-        stories,  # noqa: ANN001 - Iterable[Article]
-        clusters,  # noqa: ANN001, ARG002 - written beside it by the pipeline (clusters.json)
-        info,  # noqa: ANN001 - GenerationInfo
+        stories: Iterable[Article],
+        clusters: list[Cluster],
+        info: GenerationInfo,
         base: str | None,
         progress: Progress | None = None,
     ) -> str:
-        previous = gens.Generation(self.root, base) if base else None
+        """The index (`base`'s segments hard-linked, only the changed stories written), then
+        beside it meta.json, seed-stamps.json, vocab.json and clusters.json."""
+        # Nothing of a damaged generation is reused (its files checked against its manifest).
+        previous = usable_base(gens.Generation(self.root, base) if base else None)
         fingerprints = info.extra.get("fingerprints", {})
-        self.written = write_generation(
-            self.temporary_folder(info.name),
-            previous,
-            list(stories),
-            fingerprints,
-            progress,
-            parallel_threshold=info.extra.get("parallel_threshold", 5_000),
-        )
+        stories = list(stories)
+        target = self.temporary_folder(info.name)
+        try:
+            self.written = write_generation(
+                target,
+                previous,
+                stories,
+                fingerprints,
+                progress,
+                parallel_threshold=info.extra.get("parallel_threshold", 5_000),
+            )
+            write_side_files(target, info)
+            _write_json(target / gens.VOCAB, _vocabulary_for(previous, stories, fingerprints))
+            _write_json(target / gens.CLUSTERS_FILE, clusters_document(clusters, info))
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
         return info.name
 
     def publish(self, name: str) -> None:
@@ -220,3 +241,79 @@ class WhooshWriter(GenerationWriter):
         verified = last_verified(self.root)
         protected = frozenset([verified.name]) if verified else frozenset()
         return removed + gens.remove_stale(self.root, keep=keep, protected=protected)
+
+
+def write_side_files(target: Path, info: GenerationInfo) -> None:
+    """meta.json (what the generation says about itself) and the seed stamps (/api/health
+    compares them with the seeds folder)."""
+    extra = info.extra
+    meta = {
+        "generation": info.name,
+        "built_at": info.built_at,
+        "seeds": info.seeds,
+        "doc_count": info.doc_count,
+        "summary": extra.get("summary", {}),
+        "skipped": extra.get("skipped", []),
+        "fingerprints": extra.get("fingerprints", {}),
+    }
+    _write_json(target / gens.META, meta)
+    stamps = {"stamps": extra.get("stamps", {}), "skipped": [s["file"] for s in meta["skipped"]]}
+    _write_json(target / gens.STAMPS, stamps)
+
+
+def clusters_document(clusters: list[Cluster], info: GenerationInfo) -> dict:
+    return {
+        "version": 1,
+        "settings": info.extra.get("cluster_settings", {}),
+        "seconds": info.extra.get("cluster_seconds", 0.0),
+        "clusters": [list(cluster.stories) for cluster in clusters],
+    }
+
+
+def _write_json(path: Path, value: object) -> None:
+    """A new file (never one hard-linked from an older generation, which must not change)."""
+    path.unlink(missing_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False), "utf-8")
+
+
+def vocabulary(stories: Iterable[Article]) -> dict[str, int]:
+    """Document frequency of every surface word, for "did you mean" suggestions."""
+    counts: Counter[str] = Counter()
+    for story in stories:
+        counts.update(_story_words(story))
+    return {w: n for w, n in counts.items() if len(w) > 2}
+
+
+def _story_words(story: Article) -> set[str]:
+    return surface_word_set(" ".join(filter(None, (story.title, story.caption, story.text))))
+
+
+def updated_vocabulary(
+    previous: gens.Generation,
+    old: dict[str, str],
+    stories: list[Article],
+    fingerprints: dict[str, str],
+) -> dict[str, int]:
+    """vocabulary(stories) from the previous generation's: a story whose fingerprint is
+    unchanged has the same words, so only the stories gone or new are counted (out or in)."""
+    counts: Counter[str] = Counter(json.loads((previous.path / gens.VOCAB).read_text("utf-8")))
+    for story in stories:
+        if old.get(story.id) != fingerprints[story.id]:
+            counts.update(w for w in _story_words(story) if len(w) > 2)
+    gone = [i for i, fp in old.items() if fingerprints.get(i) != fp]
+    for story in stored_stories(previous, gone) if gone else ():
+        counts.subtract(w for w in _story_words(story) if len(w) > 2)
+    return {w: n for w, n in counts.items() if n > 0}
+
+
+def _vocabulary_for(
+    previous: gens.Generation | None, stories: list[Article], fingerprints: dict[str, str]
+) -> dict[str, int]:
+    old = previous.meta().get("fingerprints", {}) if previous else {}
+    if previous and old:
+        try:
+            return updated_vocabulary(previous, old, stories, fingerprints)
+        except (OSError, ValueError) as exc:
+            # An unreadable previous vocabulary or index: count afresh (slower, same answer).
+            log.warning("vocabulary of %s unusable (%s); counting every story", previous.name, exc)
+    return vocabulary(stories)

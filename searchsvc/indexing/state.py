@@ -1,0 +1,264 @@
+"""What one build leaves for the next, beside the generations in the `--index` folder.
+
+    index/
+      build-state.sqlite   per seed file: its stamp, articles, shingle keys and cluster signatures;
+                           the verified duplicate pairs and similar-story pairs of the last build;
+                           what the last published generation was built from (the no-op check)
+      .build.lock          flock()ed by the one running build (engines/whoosh uses the same file)
+
+The same for every engine: OpenSearch keeps its generations on a server, Whoosh beside this file.
+SQLite (standard library) is read and written an entry at a time: an incremental build reads the
+articles it needs without parsing hundreds of MB of JSON, and writes only what changed. One
+transaction per build (`save`), committed after the generation is published: a build that dies
+leaves the previous state, which still describes a complete build (maybe not the live one).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import pickle
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from searchsvc.errors import IndexBusy
+from searchsvc.extract.article import Article
+
+log = logging.getLogger("searchsvc")
+STATE_FILE = "build-state.sqlite"
+LOCK_FILE = ".build.lock"
+# Bump when what is stored changes meaning: an older store is then started afresh (every file is
+# extracted again once, a full build).
+FORMAT = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+    name TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    articles BLOB NOT NULL, derived BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS duplicate_pairs(
+    file TEXT NOT NULL, position INTEGER NOT NULL, other_file TEXT NOT NULL,
+    other_position INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS duplicate_pairs_file ON duplicate_pairs(file);
+CREATE INDEX IF NOT EXISTS duplicate_pairs_other ON duplicate_pairs(other_file);
+CREATE TABLE IF NOT EXISTS similar_pairs(
+    story TEXT NOT NULL, other TEXT NOT NULL, similarity REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS story_signatures(
+    id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, signature BLOB NOT NULL);
+"""
+
+ArticleRef = tuple[str, int]  # (seed file, position of the article in it)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the last published generation was built from: unchanged → nothing to build."""
+
+    generation: str
+    settings: dict
+    stamps: dict[str, list[int]]  # every seed file seen (read, reused or skipped) → [size, mtime]
+    skipped: list[list[str]]  # files refused before extraction (symlinks, bad names): [name, why]
+    counts: dict[str, int]  # files, articles, stories of that build
+
+    def matches(self, generation: str | None, settings: dict, stamps: dict, skipped: list) -> bool:
+        return (
+            generation == self.generation
+            and settings == self.settings
+            and stamps == self.stamps
+            and skipped == self.skipped
+        )
+
+
+class BuildState:
+    """The store of one index folder, opened for one build (use as a context manager)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / STATE_FILE
+        try:
+            try:
+                self.db = self._open()
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError as exc:
+                # Not a database (damaged, foreign): start afresh, every file is read again.
+                log.warning("build state %s unusable (%s); starting afresh", self.path, exc)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self.db = self._open()
+        except sqlite3.OperationalError as exc:  # a full disk, a read-only folder
+            raise OSError(f"cannot open the build state {self.path}: {exc}") from exc
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            self.db = db
+            if self._setting("format") != FORMAT:
+                with self.transaction():
+                    self.clear()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def __enter__(self) -> BuildState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+    def _setting(self, key: str) -> object:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _put_setting(self, key: str, value: object) -> None:
+        text = json.dumps(value, sort_keys=True)
+        self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, text))
+
+    def clear(self) -> None:
+        """Forget everything (a full build, or a store of another format); in a transaction."""
+        for table in ("settings", "files", "duplicate_pairs", "similar_pairs", "story_signatures"):
+            self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        self._put_setting("format", FORMAT)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; SQLite's failures (a full disk) surface as OSError, as a failed
+        write of the index does."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise OSError(f"cannot write the build state {self.path}: {exc}") from exc
+
+    # --- the no-op check ------------------------------------------------------------------
+
+    def published(self) -> Published | None:
+        value = self._setting("published")
+        return Published(**value) if isinstance(value, dict) else None
+
+    def set_published(self, published: Published) -> None:
+        self._put_setting("published", published.__dict__)
+
+    # --- derived-data version (pairs and keys are only reusable under the same settings) ---
+
+    def derived_version(self) -> object:
+        return self._setting("derived_version")
+
+    def set_derived_version(self, version: object) -> None:
+        self._put_setting("derived_version", version)
+
+    # --- per seed file: stamp, articles, derived data -------------------------------------
+
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        return {n: (s, m) for n, s, m in self.db.execute("SELECT name, size, mtime_ns FROM files")}
+
+    def file_entries(self, names: Iterable[str]) -> Iterator[tuple[str, list[Article], list]]:
+        """(name, articles, derived) of each named file kept by the last build, in that order."""
+        query = "SELECT articles, derived FROM files WHERE name = ?"
+        for name in names:
+            row = self.db.execute(query, (name,)).fetchone()
+            if row is not None:
+                yield name, pickle.loads(zlib.decompress(row[0])), pickle.loads(row[1])
+
+    def put_file(self, name: str, stamp: tuple[int, int], articles: list, derived: list) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+            (
+                name,
+                stamp[0],
+                stamp[1],
+                zlib.compress(pickle.dumps(articles, protocol=5), 1),
+                pickle.dumps(derived, protocol=5),
+            ),
+        )
+
+    def drop_files(self, names: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM files WHERE name = ?", ((n,) for n in names))
+
+    # --- verified duplicate pairs, by (file, position) --------------------------------------
+
+    def duplicate_pairs(self) -> Iterator[tuple[ArticleRef, ArticleRef]]:
+        for file, position, other_file, other_position in self.db.execute(
+            "SELECT file, position, other_file, other_position FROM duplicate_pairs"
+        ):
+            yield (file, position), (other_file, other_position)
+
+    def drop_duplicate_pairs_of(self, names: Iterable[str]) -> None:
+        names = list(names)
+        self.db.executemany("DELETE FROM duplicate_pairs WHERE file = ?", ((n,) for n in names))
+        self.db.executemany(
+            "DELETE FROM duplicate_pairs WHERE other_file = ?", ((n,) for n in names)
+        )
+
+    def add_duplicate_pairs(self, pairs: Iterable[tuple[ArticleRef, ArticleRef]]) -> None:
+        self.db.executemany(
+            "INSERT INTO duplicate_pairs VALUES (?, ?, ?, ?)", ((*a, *b) for a, b in pairs)
+        )
+
+    # --- similar-story pairs and story signatures, by story id ------------------------------
+
+    def similar_pairs(self) -> list[tuple[str, str, float]]:
+        return self.db.execute("SELECT story, other, similarity FROM similar_pairs").fetchall()
+
+    def replace_similar_pairs(self, pairs: Iterable[tuple[str, str, float]]) -> None:
+        self.db.execute("DELETE FROM similar_pairs")
+        self.db.executemany("INSERT INTO similar_pairs VALUES (?, ?, ?)", pairs)
+
+    def story_signatures(self) -> dict[str, tuple[str, bytes]]:
+        """Story id → (fingerprint, pickled signature) of the last build's stories."""
+        rows = self.db.execute("SELECT id, fingerprint, signature FROM story_signatures")
+        return {story_id: (fp, sig) for story_id, fp, sig in rows}
+
+    def put_story_signatures(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO story_signatures VALUES (?, ?, ?)", rows)
+
+    def drop_story_signatures(self, story_ids: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM story_signatures WHERE id = ?", ((i,) for i in story_ids))
+
+
+@contextmanager
+def build_lock(folder: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the one writer lock of an index folder, or raise IndexBusy naming the holder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_s
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+                raise IndexBusy(
+                    f"another build (pid {holder}) is writing {folder}; "
+                    "wait for it to finish or pass --wait SECONDS"
+                )
+            time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True

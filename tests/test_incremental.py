@@ -1,0 +1,121 @@
+"""Rebuild cost follows the change: nothing changed publishes nothing, and a rebuild that probes
+only the changed articles for duplicates and similar stories gives a full build's stories and
+clusters (on real news, with copies and rewrites of unchanged articles among the changes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchsvc.cli import main
+from searchsvc.engines.whoosh import generations as gens
+from searchsvc.indexing.pipeline import build
+from tests.support import SHARED_DATA, require
+
+NEWS_FILES = 1000
+
+
+def test_unchanged_seeds_publish_nothing(seeds_copy: Path, tmp_path: Path, runner):
+    root = tmp_path / "index"
+    first = build(seeds_copy, root)
+    pointer = (root / gens.POINTER).stat()
+    again = build(seeds_copy, root)
+    assert again.up_to_date and again.generation == first.generation == "gen-000001"
+    assert again.stories == first.stories and again.files_read == 0
+    assert (root / gens.POINTER).stat().st_mtime_ns == pointer.st_mtime_ns
+    assert [g.name for g in gens.generations(root)] == ["gen-000001"]
+
+    args = ["index", "--seeds", str(seeds_copy), "--index", str(root)]
+    said = runner.invoke(main, args)
+    assert said.exit_code == 0 and "up to date (gen-000001)" in said.output
+
+    assert build(seeds_copy, root, full=True).generation == "gen-000002"  # --full still builds
+
+
+def test_any_change_to_what_a_build_reads_builds(seeds_copy: Path, tmp_path: Path):
+    root = tmp_path / "index"
+    build(seeds_copy, root)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Outside\n\nA story that lives outside the seeds folder.\n")
+    (seeds_copy / "link.txt").symlink_to(outside)  # a skipped file appears
+    assert build(seeds_copy, root).generation == "gen-000002"
+    assert build(seeds_copy, root, max_bytes=10_000).generation == "gen-000003"  # settings
+    assert build(seeds_copy, root, max_bytes=10_000).up_to_date
+    path = seeds_copy / "000_20ed3aca2b42eea2.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched
+    touched = build(seeds_copy, root, max_bytes=10_000)
+    assert touched.generation == "gen-000004" and touched.files_read == 1
+    assert touched.added == 0  # the same story: nothing rewritten in the index
+
+
+@pytest.fixture(scope="module")
+def news_files(tmp_path_factory) -> Path:
+    script = SHARED_DATA / "news" / "make_corpus.py"
+    require(script.exists(), f"{script} is missing (the shared news corpus)")
+    folder = tmp_path_factory.mktemp("news") / "files"
+    subprocess.run(
+        [sys.executable, str(script), "--n", str(NEWS_FILES), "--out", str(folder)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return folder
+
+
+def change_some(seeds: Path, share: float, round_: int) -> None:
+    """Rewrite, delete and add about `share` of the files: corrections, removals, verbatim
+    copies and shortened copies of unchanged articles (duplicates), trimmed rewrites (clusters)."""
+    files = sorted(seeds.glob("*.txt"))
+    step = max(1, round(5 / share))
+    for n, path in enumerate(files[round_::step]):
+        text = path.read_text("utf-8")
+        paragraphs = text.rstrip("\n").split("\n\n")
+        if n % 5 == 0:
+            path.write_text(f"{text}\n\nCorrection {round_}.{n}: a figure was wrong.\n", "utf-8")
+        elif n % 5 == 1:
+            path.unlink()
+        elif n % 5 == 2:
+            (seeds / f"copy{round_}_{n}.txt").write_text(text, "utf-8")
+        elif n % 5 == 3:
+            shortened = "\n\n".join(paragraphs[: max(3, len(paragraphs) - 1)])
+            (seeds / f"short{round_}_{n}.txt").write_text(shortened + "\n", "utf-8")
+        else:
+            rewrite = "\n\n".join([*paragraphs[:2], *paragraphs[2::2], "A new closing line."])
+            (seeds / f"rewrite{round_}_{n}.txt").write_text(rewrite + "\n", "utf-8")
+
+
+def what_was_built(root: Path) -> dict:
+    live = gens.current(root)
+    assert live is not None
+    clusters = json.loads((live.path / gens.CLUSTERS_FILE).read_text("utf-8"))
+    clusters.pop("seconds")
+    return {
+        "stories": live.meta()["fingerprints"],
+        "clusters": clusters,
+        "vocabulary": json.loads((live.path / gens.VOCAB).read_text("utf-8")),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("share", [0.01, 0.05])
+def test_incremental_build_equals_a_full_build_on_news(news_files, tmp_path, share):
+    seeds, incremental, full = tmp_path / "seeds", tmp_path / "incremental", tmp_path / "full"
+    shutil.copytree(news_files, seeds)
+    build(seeds, incremental)
+    for round_ in range(2):  # the second round starts from pairs an incremental build kept
+        change_some(seeds, share, round_)
+        summary = build(seeds, incremental)
+        assert not summary.full and summary.files_read <= share * NEWS_FILES * 1.5
+        shutil.rmtree(full, ignore_errors=True)
+        build(seeds, full, full=True)
+        built, expected = what_was_built(incremental), what_was_built(full)
+        assert built["stories"] == expected["stories"]
+        assert built["clusters"] == expected["clusters"]
+        assert built["vocabulary"] == expected["vocabulary"]
+    assert expected["clusters"]["clusters"]  # the corpus has clusters to get right
+    assert summary.duplicates_merged > 0
