@@ -31,7 +31,12 @@ def index_of_two_generations(tmp_path: Path, full: bool = False) -> tuple[Path, 
     shutil.copytree(SEEDS, seeds)
     index = tmp_path / "index"
     build(seeds, index)
+    # A touched file makes the second build publish (an unchanged seeds folder is a no-op).
+    first = sorted(seeds.iterdir())[0]
+    stat = first.stat()
+    os.utime(first, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     build(seeds, index, full=full)
+    assert gens.current(index).name == "gen-000002"
     return seeds, index
 
 

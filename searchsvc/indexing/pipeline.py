@@ -32,7 +32,7 @@ from typing import Any
 
 from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import Engine, GenerationInfo, Progress
-from searchsvc.errors import ArticleUnreadable, GenerationGone, IndexMissing
+from searchsvc.errors import ArticleUnreadable, GenerationGone, IndexDamaged, IndexMissing
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article
 from searchsvc.indexing import clusters as clustering
@@ -269,9 +269,14 @@ class Scan:
 
 
 def _live_name(engine: Engine) -> str | None:
+    """The live generation's name; None when there is none, or when it is damaged (then the
+    build is never "up to date" and writes every story afresh, reusing nothing of it)."""
     try:
         return engine.live().name
     except (IndexMissing, GenerationGone):
+        return None
+    except IndexDamaged as damaged:
+        log.warning("%s: building every story afresh", damaged)
         return None
 
 
