@@ -235,6 +235,8 @@ def build(
         )
         published = state.published()
         if not full and published and published.matches(live, **scan.__dict__):
+            # Nothing is published; generations beyond `keep` (it may have been lowered) go.
+            writer.prune(keep)
             return _up_to_date(summary, published, started)
         summary.full = full or live is None
         # Starting afresh: nothing of the build state is reused (it is replaced on success).
