@@ -24,6 +24,8 @@ class Settings:
     default_per_page: int = 10
     max_page: int = 1_000_000  # deep pages answer quickly with an empty page; beyond this: 400
     max_expansion: int = 256
+    # Decoded postings kept per serving process, across index generations (LRU by bytes).
+    postings_cache_mb: int = 256
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
     export_max_hits: int = 10_000

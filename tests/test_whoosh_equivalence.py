@@ -23,7 +23,7 @@ from searchsvc.engines.whoosh import snippets
 from searchsvc.engines.whoosh.compiling import QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
 from searchsvc.engines.whoosh.execution import CachedTerms, attach_matched_terms
-from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, top
+from searchsvc.engines.whoosh.postings import PostingsCache, Scored, evaluate, top
 from searchsvc.engines.whoosh.ranking import natural_query, weighting
 from searchsvc.engines.whoosh.schema import build_schema, story_document
 from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
@@ -94,7 +94,8 @@ def whoosh_scores(generation: WhooshGeneration, q, model) -> dict[int, float]:
     return {hit.docnum: hit.score for hit in every}
 
 
-def assert_same_scores(ours: dict[int, float], whooshs: dict[int, float]) -> None:
+def assert_same_scores(scored: Scored, whooshs: dict[int, float]) -> None:
+    ours = scored.as_dict()
     assert ours.keys() == whooshs.keys()
     assert all(abs(ours[d] - whooshs[d]) < 1e-6 for d in ours)
 

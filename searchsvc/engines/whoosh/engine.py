@@ -18,6 +18,7 @@ from searchsvc.engines.base import Engine, Generation, GenerationInfo, Generatio
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.collapsing import StoryClusters
 from searchsvc.engines.whoosh.execution import run_plan
+from searchsvc.engines.whoosh.postings import CACHE_BYTES, PostingsStore
 from searchsvc.engines.whoosh.ranking import weighting
 from searchsvc.engines.whoosh.reading import GenerationCaches, open_searcher
 from searchsvc.engines.whoosh.schema import story_from_stored
@@ -42,12 +43,13 @@ class WhooshGeneration(Generation):
         searcher: Searcher,
         meta: dict,
         stamp: tuple[int, int] | None,
+        store: PostingsStore | None = None,
     ) -> None:
         self.folder = folder
         self.searcher = searcher
         self.meta = meta
         self.stamp = stamp
-        self.caches = GenerationCaches(folder, searcher)
+        self.caches = GenerationCaches(folder, searcher, store)
         self._info = GenerationInfo(
             name=folder.name,
             doc_count=meta.get("doc_count", searcher.doc_count()),
@@ -143,8 +145,10 @@ class WhooshEngine(Engine):
     switches to a new generation on the first request after it goes live, without a restart.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache_bytes: int = CACHE_BYTES) -> None:
         self.root = Path(root)
+        # Decoded postings, shared by the generations this process opens (see postings.py).
+        self.store = PostingsStore(cache_bytes)
         self._open: WhooshGeneration | None = None
         self._old: OrderedDict[str, WhooshGeneration] = OrderedDict()
         self._lock = threading.Lock()
@@ -217,12 +221,11 @@ class WhooshEngine(Engine):
             return self._open
         return self._open_generation(folder, stamp)
 
-    @staticmethod
     def _open_generation(
-        folder: gens.Generation, stamp: tuple[int, int] | None
+        self, folder: gens.Generation, stamp: tuple[int, int] | None
     ) -> WhooshGeneration:
         searcher = open_searcher(folder)
-        return WhooshGeneration(folder, searcher, folder.meta(), stamp)
+        return WhooshGeneration(folder, searcher, folder.meta(), stamp, self.store)
 
     def close(self) -> None:
         if self._open is not None:
