@@ -7,14 +7,21 @@ analyzer's per-word table and runs Whoosh's ContextFragmenter algorithm over the
 the passage, its scoring and its formatting are Whoosh's own (Fragment, top_fragments and the
 formatter below), and tests/test_performance_paths.py checks the output equals
 Highlighter.highlight_hit's on the seed stories.
-Measured and dropped: analysing only the text near matches (no gain on news-length stories).
+
+Only the text near matches is analysed: one regular-expression pass finds the raw words that
+give a matched term (`_matches`; each distinct raw word analysed once per set of terms), and
+the fragmenter jumps over every stretch where it is idle and no match is near (`_fragments`):
+an idle fragmenter only remembers the words that start within `surround` characters of the
+next match, so skipping the ones before cannot change a passage. Where that cannot be shown
+for a jump (no unmatched word close enough before a match), the whole text is walked again.
 """
 
 from __future__ import annotations
 
 import html
+import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from whoosh.highlight import (
     BasicFragmentScorer,
@@ -31,6 +38,8 @@ from searchsvc.engines.whoosh.analysis import word_expansion
 
 SNIPPET_CHARS = 240
 SURROUND = 80
+# An idle fragmenter jumps to this many characters before `surround` ahead of the next match.
+JUMP_SLACK = 2 * SURROUND
 
 
 class MarkFormatter(Formatter):
@@ -88,10 +97,54 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
     words = frozenset(
         field.from_bytes(term) for name, term in results.matched_terms() if name == field_name
     )
+    matches = _matches(text, words)
+    if not matches:
+        return ""  # no fragment holds a match: none reaches the minimum score
     fragmenter = _HIGHLIGHTER.fragmenter
-    fragments = _fragments(text, _merged(text, words), fragmenter.maxchars, fragmenter.surround)
-    best = top_fragments(fragments, 1, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
-    return _HIGHLIGHTER.formatter.format(best)
+    maxchars, surround = fragmenter.maxchars, fragmenter.surround
+
+    def passage(jumps: list[tuple[int, int]]) -> str:
+        tokens = _fragments(text, lambda at: _merged(text, words, at), maxchars, surround, jumps)
+        best = top_fragments(tokens, 1, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
+        return _HIGHLIGHTER.formatter.format(best)
+
+    try:
+        return passage(matches)
+    except _JumpUnsafe:
+        return passage([])
+
+
+# Per set of matched terms, raw words known to give one of them, and known not to.
+_KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
+_KNOWN_LOCK = threading.Lock()
+
+
+def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each raw word of `text` the analyzer turns into one of `words`."""
+    with _KNOWN_LOCK:  # other threads evict and add too
+        known = _KNOWN.get(words)
+        if known is None:
+            if len(_KNOWN) >= 64:
+                _KNOWN.pop(next(iter(_KNOWN)))
+            known = _KNOWN[words] = (set(), set())
+    matching, other = known
+    for word in set(TOKEN_PATTERN.findall(text)) - matching - other:
+        expansion = word_expansion(word, True)
+        units = () if expansion is None else (unit for unit, *_ in expansion[1])
+        (matching if any(unit in words for unit in units) else other).add(word)
+    return [m.span() for m in TOKEN_PATTERN.finditer(text) if m.group() in matching]
+
+
+class _JumpUnsafe(Exception):
+    """A jump could have dropped a word the fragmenter would have remembered."""
+
+
+def _safe_start(text: str, target: int) -> int:
+    """A position at or before `target` right after whitespace (or 0): no word spans it, so
+    tokenising from there gives the words a whole-text pass gives from there."""
+    if target <= 0:
+        return 0
+    return max(text.rfind(" ", 0, target), text.rfind("\n", 0, target)) + 1
 
 
 class _Token:
@@ -107,12 +160,15 @@ class _Token:
         return _Token(self.text, self.startchar, self.endchar, self.matched)
 
 
-def _merged(text: str, words: frozenset[str]) -> Iterator[tuple[int, int, _Token | None]]:
-    """The analyzer's tokens of `text` (mode="index", removestops=False: EnglishAnalyzer's loop,
-    read from its word table) through set_matched_filter and Highlighter._merge_matched_tokens,
-    as (startchar, endchar, token): token is None for an unmatched one, which needs no object."""
+def _merged(
+    text: str, words: frozenset[str], at: int = 0
+) -> Iterator[tuple[int, int, _Token | None]]:
+    """The analyzer's tokens of `text` from `at` (mode="index", removestops=False:
+    EnglishAnalyzer's loop, read from its word table) through set_matched_filter and
+    Highlighter._merge_matched_tokens, as (startchar, endchar, token): token is None for an
+    unmatched one, which needs no object."""
     token = None
-    for match in TOKEN_PATTERN.finditer(text):
+    for match in TOKEN_PATTERN.finditer(text, at):
         expansion = word_expansion(match.group(), True)
         if expansion is None:
             continue
@@ -139,23 +195,54 @@ def _merged(text: str, words: frozenset[str]) -> Iterator[tuple[int, int, _Token
         yield token.startchar, token.endchar, token
 
 
-def _fragments(
-    text: str, tokens: Iterator[tuple[int, int, _Token | None]], maxchars: int, surround: int
+def _fragments(  # noqa: C901, PLR0912 - one state machine, kept as Whoosh wrote it
+    text: str,
+    tokens_from: Callable[[int], Iterator[tuple[int, int, _Token | None]]],
+    maxchars: int,
+    surround: int,
+    matches: list[tuple[int, int]],
 ) -> Iterator:
-    """ContextFragmenter.fragment_tokens (charlimit None), step for step."""
+    """ContextFragmenter.fragment_tokens (charlimit None), step for step, over the tokens
+    `tokens_from(position)` gives; while idle it jumps ahead of the next of `matches` (an empty
+    list: no jumps, every token is read)."""
     first = None
     firsts: deque[int] = deque()
     countdown = -1
     tks: list[_Token] = []
     endchar = None
     currentlen = 0
-    for startchar, endchar, t in tokens:
+    tokens = tokens_from(0)
+    upcoming = 0  # the next of `matches` not yet passed
+    jumped_to = None  # where the last jump landed while idle (None: no jump since)
+    last_unmatched_end = -1
+    while True:
+        step = next(tokens, None)
+        if step is None:
+            break
+        startchar, endchar, t = step
         tlength = endchar - startchar
         if countdown < 0 and t is None:
             firsts.append(startchar)
             while firsts and endchar - firsts[0] > surround:
                 firsts.popleft()
-        elif currentlen + tlength > maxchars:
+            last_unmatched_end = endchar
+            while upcoming < len(matches) and matches[upcoming][1] <= endchar:
+                upcoming += 1
+            if matches and upcoming == len(matches):
+                break  # idle with no match ahead: nothing more to yield
+            if matches:
+                landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
+                if landing > endchar:
+                    tokens, jumped_to = tokens_from(landing), landing
+                    firsts.clear()
+            continue
+        if countdown < 0 and jumped_to is not None:
+            # Whoosh would have kept a word from before the landing unless the last unmatched
+            # word ends `surround` past it.
+            if last_unmatched_end < jumped_to + surround:
+                raise _JumpUnsafe
+            jumped_to = None
+        if currentlen + tlength > maxchars:
             countdown = 0
         elif t is not None:
             countdown = surround
