@@ -20,7 +20,9 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Results
 from whoosh.writing import SegmentWriter
 
+from searchsvc.analysis import TOKEN_PATTERN
 from searchsvc.engines.whoosh import execution, snippets
+from searchsvc.engines.whoosh.analysis import indexed_units
 from searchsvc.engines.whoosh.compiling import QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
 from searchsvc.engines.whoosh.execution import CachedTerms, attach_matched_terms
@@ -311,6 +313,11 @@ def test_snippet_jumps_give_the_whole_text_walk_s_passages(realistic):
         wanted = frozenset(words)
         for text in texts:
             matches = snippets._matches(text, wanted)
+            assert matches == [
+                m.span()
+                for m in TOKEN_PATTERN.finditer(text)
+                if not indexed_units(m.group()).isdisjoint(wanted)
+            ]
 
             def passage(jumps, text=text, wanted=wanted):
                 tokens = snippets._fragments(

@@ -141,6 +141,36 @@ def word_expansion(word: str, indexing: bool) -> _Expansion | None:
         return expansion
 
 
+@lru_cache(maxsize=64)
+def raw_words(text: str) -> tuple[str, ...]:
+    """The surface words of `text` (TOKEN_PATTERN), the last few texts kept: a hit's snippet and
+    its matched words read the same body."""
+    return tuple(TOKEN_PATTERN.findall(text))
+
+
+_UNITS: dict[str, frozenset[str]] = {}
+
+
+def indexed_units(word: str) -> frozenset[str]:
+    """The index terms one surface word becomes (stop words kept, as the highlighter sees it)."""
+    try:
+        return _UNITS[word]
+    except KeyError:
+        pass
+    if len(_UNITS) > _EXPANSIONS_MAX:
+        _UNITS.clear()
+    expansion = word_expansion(word, True)
+    units = frozenset(() if expansion is None else (unit[0] for unit in expansion[1]))
+    _UNITS[word] = units
+    return units
+
+
+def giving(words: set[str], terms: frozenset[str]) -> list[str]:
+    """Those of `words` (surface words) that indexed_units turns into one of `terms`."""
+    known = _UNITS.get
+    return [w for w in words if not (known(w) or indexed_units(w)).isdisjoint(terms)]
+
+
 @lru_cache(maxsize=1)
 def _reference_pipeline() -> Analyzer:
     return english_pipeline()

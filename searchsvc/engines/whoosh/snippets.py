@@ -19,7 +19,7 @@ for a jump (no unmatched word close enough before a match), the whole text is wa
 from __future__ import annotations
 
 import html
-import threading
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -33,13 +33,13 @@ from whoosh.highlight import (
     top_fragments,
 )
 
-from searchsvc.analysis import TOKEN_PATTERN
-from searchsvc.engines.whoosh.analysis import word_expansion
+from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
+from searchsvc.engines.whoosh.analysis import giving, raw_words, word_expansion
 
 SNIPPET_CHARS = 240
 SURROUND = 80
 # An idle fragmenter jumps to this many characters before `surround` ahead of the next match.
-JUMP_SLACK = 2 * SURROUND
+JUMP_SLACK = SURROUND // 2
 
 
 class MarkFormatter(Formatter):
@@ -114,25 +114,30 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
         return passage([])
 
 
-# Per set of matched terms, raw words known to give one of them, and known not to.
-_KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
-_KNOWN_LOCK = threading.Lock()
+# Where a token can start: no word character before, nor a joiner after one.
+_TOKEN_START = re.compile(rf"(?<!\w)(?<![\w][{WORD_JOINERS}])")
 
 
 def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
-    """(start, end) of each raw word of `text` the analyzer turns into one of `words`."""
-    with _KNOWN_LOCK:  # other threads evict and add too
-        known = _KNOWN.get(words)
-        if known is None:
-            if len(_KNOWN) >= 64:
-                _KNOWN.pop(next(iter(_KNOWN)))
-            known = _KNOWN[words] = (set(), set())
-    matching, other = known
-    for word in set(TOKEN_PATTERN.findall(text)) - matching - other:
-        expansion = word_expansion(word, True)
-        units = () if expansion is None else (unit for unit, *_ in expansion[1])
-        (matching if any(unit in words for unit in units) else other).add(word)
-    return [m.span() for m in TOKEN_PATTERN.finditer(text) if m.group() in matching]
+    """(start, end) of each surface word of `text` the analyzer turns into one of `words`,
+    in order: the distinct words are checked once each, then only theirs are looked for."""
+    spans = []
+    for word in giving(set(raw_words(text)), words):
+        at = text.find(word)
+        while at >= 0:
+            if _is_token(text, at, at + len(word)):
+                spans.append((at, at + len(word)))
+            at = text.find(word, at + 1)
+    spans.sort()
+    return spans
+
+
+def _is_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one whole TOKEN_PATTERN token (not part of a longer one)."""
+    if _TOKEN_START.match(text, start) is None:
+        return False
+    token = TOKEN_PATTERN.match(text, start)
+    return token is not None and token.end() == end
 
 
 class _JumpUnsafe(Exception):
@@ -215,6 +220,7 @@ def _fragments(  # noqa: C901, PLR0912 - one state machine, kept as Whoosh wrote
     upcoming = 0  # the next of `matches` not yet passed
     jumped_to = None  # where the last jump landed while idle (None: no jump since)
     last_unmatched_end = -1
+    landing_for, landing = -1, 0  # where to jump ahead of matches[landing_for]
     while True:
         step = next(tokens, None)
         if step is None:
@@ -231,7 +237,9 @@ def _fragments(  # noqa: C901, PLR0912 - one state machine, kept as Whoosh wrote
             if matches and upcoming == len(matches):
                 break  # idle with no match ahead: nothing more to yield
             if matches:
-                landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
+                if landing_for != upcoming:
+                    landing_for = upcoming
+                    landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
                 if landing > endchar:
                     tokens, jumped_to = tokens_from(landing), landing
                     firsts.clear()
