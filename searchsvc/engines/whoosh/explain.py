@@ -12,7 +12,7 @@ import re
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
-from searchsvc.engines.whoosh.analysis import raw_words, word_expansion
+from searchsvc.engines.whoosh.analysis import QUERIED, raw_words
 from searchsvc.engines.whoosh.schema import FIELD_BOOSTS, QUERY_FIELDS
 
 # Fields a reader can see on the page, in the order chips are shown. `title` and `body` are
@@ -54,10 +54,9 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
     words = raw_words(text)
     # Each distinct word is checked once; the matching ones are then taken in the order they
     # first appear (a later repeat of a word adds nothing its first appearance did not).
-    matching = [w for w in set(words) if not terms.isdisjoint(_query_units(w)[1])]
-    matching.sort(key=words.index)
+    matching = sorted(QUERIED.giving(set(words), frozenset(terms)), key=words.index)
     for original in matching:
-        for term in _query_units(original)[1]:
+        for term in QUERIED.units_of(original):
             if term not in terms or term in found:
                 continue
             word = _EDGE_PUNCTUATION.sub("", _POSSESSIVE.sub("", original))
@@ -65,26 +64,6 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
             if len(found) >= MAX_WORDS_PER_FIELD or len(found) == len(terms):
                 return list(dict.fromkeys(found.values()))
     return list(dict.fromkeys(found.values()))
-
-
-# Raw token → (stopped, analyzed texts) as english_analyzer() cuts it at query time.
-_QUERY_UNITS: dict[str, tuple[bool, tuple[str, ...]]] = {}
-
-
-def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
-    try:
-        return _QUERY_UNITS[word]
-    except KeyError:
-        pass
-    expansion = word_expansion(word, False)
-    if len(_QUERY_UNITS) > 500_000:
-        _QUERY_UNITS.clear()
-    if expansion is None or expansion[0]:  # nothing left, or a stop word (removed)
-        units: tuple[bool, tuple[str, ...]] = (True, ())
-    else:
-        units = (False, tuple(unit[0] for unit in expansion[1]))
-    _QUERY_UNITS[word] = units
-    return units
 
 
 def matched_words(hit: WhooshHit, field_texts: dict[str, str]) -> dict[str, list[str]]:

@@ -34,7 +34,7 @@ from whoosh.highlight import (
 )
 
 from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
-from searchsvc.engines.whoosh.analysis import giving, raw_words, word_expansion
+from searchsvc.engines.whoosh.analysis import HIGHLIGHTED, raw_words, word_expansion
 
 SNIPPET_CHARS = 240
 SURROUND = 80
@@ -122,7 +122,7 @@ def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each surface word of `text` the analyzer turns into one of `words`,
     in order: the distinct words are checked once each, then only theirs are looked for."""
     spans = []
-    for word in giving(set(raw_words(text)), words):
+    for word in HIGHLIGHTED.giving(set(raw_words(text)), words):
         at = text.find(word)
         while at >= 0:
             if _is_token(text, at, at + len(word)):
