@@ -16,7 +16,7 @@ from whoosh.collectors import TermsCollector, TopCollector
 from searchsvc.analysis import TOKEN_PATTERN
 from searchsvc.engines.whoosh import execution as search_module
 from searchsvc.engines.whoosh import snippets
-from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline
+from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline, word_expansion
 from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.postings import PostingsCache, evaluate
@@ -70,6 +70,17 @@ def test_the_token_pattern_cuts_as_its_longhand_form(text):
     longhand = re.compile(r"\w+(?:['’‘`´][\w]+)*(?:[-‐‑–][\w]+(?:['’‘`´][\w]+)*)*")
     assert [m.span() for m in TOKEN_PATTERN.finditer(text)] == [
         m.span() for m in longhand.finditer(text)
+    ]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab_1 '’-–.\\é", max_size=24))
+def test_snippet_matches_are_the_tokens_a_whole_text_pass_finds(text):
+    wanted = frozenset({"ab", "b", "a_1"})
+    assert snippets._matches(text, wanted) == [
+        m.span()
+        for m in TOKEN_PATTERN.finditer(text)
+        if not wanted.isdisjoint(unit for unit, *_ in word_expansion(m.group(), True)[1])
     ]
 
 

@@ -161,6 +161,7 @@ class SurfaceTable:
         self.indexing = indexing
         self.units: dict[str, tuple[str, ...]] = {}
         self._words_of: dict[str, set[str]] = {}  # term → the surface words becoming it
+        self._seen: set[str] = set()  # the keys of `units`, as a set for set differences
         self._lock = threading.Lock()
 
     def units_of(self, word: str) -> tuple[str, ...]:
@@ -170,7 +171,7 @@ class SurfaceTable:
 
     def giving(self, words: set[str], terms: frozenset[str]) -> set[str]:
         """Those of `words` that become one of `terms`."""
-        new = words.difference(self.units)
+        new = words - self._seen
         if new:
             self._learn(new)
         words_of = self._words_of
@@ -189,10 +190,12 @@ class SurfaceTable:
             if len(self.units) > _EXPANSIONS_MAX:
                 self.units.clear()
                 self._words_of.clear()
+                self._seen = set()
             for word, units in learned.items():
                 for unit in units:
                     self._words_of.setdefault(unit, set()).add(word)
-                self.units[word] = units  # after its terms: `giving` reads units first
+                self.units[word] = units
+                self._seen.add(word)  # after its terms: `giving` reads _seen first
         return learned
 
 

@@ -19,7 +19,6 @@ for a jump (no unmatched word close enough before a match), the whole text is wa
 from __future__ import annotations
 
 import html
-import re
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -114,10 +113,6 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
         return passage([])
 
 
-# Where a token can start: no word character before, nor a joiner after one.
-_TOKEN_START = re.compile(rf"(?<!\w)(?<![\w][{WORD_JOINERS}])")
-
-
 def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each surface word of `text` the analyzer turns into one of `words`,
     in order: the distinct words are checked once each, then only theirs are looked for."""
@@ -133,11 +128,20 @@ def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
 
 
 def _is_token(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is one whole TOKEN_PATTERN token (not part of a longer one)."""
-    if _TOKEN_START.match(text, start) is None:
+    """Whether text[start:end], a whole token on its own, is one in `text`: no word character
+    (regular expressions' \\w: alphanumeric or "_") or joiner and word character touches it."""
+    if start and (_word_char(text[start - 1]) or _joins(text, start - 1, start - 2)):
         return False
-    token = TOKEN_PATTERN.match(text, start)
-    return token is not None and token.end() == end
+    return end == len(text) or not (_word_char(text[end]) or _joins(text, end, end + 1))
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _joins(text: str, at: int, beyond: int) -> bool:
+    """A joiner at `at` with a word character at `beyond` (one step further out)."""
+    return text[at] in WORD_JOINERS and 0 <= beyond < len(text) and _word_char(text[beyond])
 
 
 class _JumpUnsafe(Exception):
