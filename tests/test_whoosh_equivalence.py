@@ -9,6 +9,7 @@ segment writer with Whoosh's SegmentWriter, and snippets with Whoosh's highlight
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -331,3 +332,10 @@ def test_snippet_jumps_give_the_whole_text_walk_s_passages(realistic):
             except snippets._JumpUnsafe:
                 pass
     assert jumped > 500
+
+
+def test_a_result_s_dict_is_what_asdict_gives(realistic):
+    for request in (SearchRequest(q="market", explain=True), SearchRequest(q="oil prices")):
+        result = search(realistic, request.validate(), time_limit_s=None)
+        assert result.to_dict() == dataclasses.asdict(result)
+        assert result.to_dict()["facets"]["month"] is not result.facets["month"]
