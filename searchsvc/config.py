@@ -28,6 +28,8 @@ class Settings:
     max_expansion: int = 256  # words one prefix* stands for, per field
     # Words all of a query's prefixes stand for together (per field): beyond, a 400.
     max_total_expansion: int = 2048
+    # Decoded postings kept per serving process, across index generations (LRU by bytes).
+    postings_cache_mb: int = 256
     search_time_limit_s: float = 2.0
     generations_kept: int = 3
     export_max_hits: int = 10_000

@@ -8,7 +8,8 @@ one value the page, the JSON API, feeds, exports and the timeline all render.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 
 from searchsvc.config import DEFAULTS
@@ -161,6 +162,23 @@ class Cluster:
     stories: tuple[dict, ...]  # id, title, outlet, published, published_approximate; lead first
 
 
+_SHARED = (str, int, float, bool, type(None))
+
+
+def _copied(value: object) -> object:
+    """dataclasses.asdict's copy of one value: dataclasses as dicts, containers copied,
+    immutable leaves shared (deepcopy returns them as they are)."""
+    if isinstance(value, _SHARED):
+        return value
+    if isinstance(value, dict):
+        return {_copied(k): _copied(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _copied(getattr(value, f.name)) for f in fields(value)}
+    return copy.deepcopy(value)
+
+
 @dataclass
 class SearchResult:
     query: dict
@@ -177,7 +195,13 @@ class SearchResult:
     clusters: int | None = None  # collapse=1: story clusters among the `total` matches
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """What dataclasses.asdict gives (the same nested copies), without its deepcopy of
+        every facet value: a page's facets are hundreds of small dicts of strings and counts."""
+        data = {f.name: _copied(getattr(self, f.name)) for f in fields(self) if f.name != "facets"}
+        data["facets"] = {
+            name: [dict(item) for item in items] for name, items in self.facets.items()
+        }
+        return {f.name: data[f.name] for f in fields(self)}
 
     @property
     def pages(self) -> int:

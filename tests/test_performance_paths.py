@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.collectors import TermsCollector, TopCollector
 
+from searchsvc.analysis import TOKEN_PATTERN
 from searchsvc.engines.whoosh import execution as search_module
 from searchsvc.engines.whoosh import snippets
-from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline
+from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline, word_expansion
 from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.postings import PostingsCache, evaluate
@@ -56,6 +60,28 @@ def test_fused_analyzer_yields_the_pipelines_tokens(mode, removestops):
 
     for text in [*seed_texts(), TRICKY]:
         assert tokens(english_analyzer(), text) == tokens(english_pipeline(), text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab_1 '’‘`´-‐‑–.,é東\n", max_size=24))
+def test_the_token_pattern_cuts_as_its_longhand_form(text):
+    """TOKEN_PATTERN ("word, then joiner and word, repeated") against the form it replaced
+    (apostrophe parts, then hyphen groups with their own apostrophe parts)."""
+    longhand = re.compile(r"\w+(?:['’‘`´][\w]+)*(?:[-‐‑–][\w]+(?:['’‘`´][\w]+)*)*")
+    assert [m.span() for m in TOKEN_PATTERN.finditer(text)] == [
+        m.span() for m in longhand.finditer(text)
+    ]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab_1 '’-–.\\é", max_size=24))
+def test_snippet_matches_are_the_tokens_a_whole_text_pass_finds(text):
+    wanted = frozenset({"ab", "b", "a_1"})
+    assert snippets._matches(text, wanted) == [
+        m.span()
+        for m in TOKEN_PATTERN.finditer(text)
+        if not wanted.isdisjoint(unit for unit, *_ in word_expansion(m.group(), True)[1])
+    ]
 
 
 def test_dedup_folding_equals_identity_folding():

@@ -1,5 +1,6 @@
 """A serving process never loads the writing side: not the indexing pipeline, the segment
-writer, Whoosh's writer, multiprocessing or ctypes; and searchsvc has no runtime import cycle."""
+writer, Whoosh's writer or multiprocessing; and searchsvc has no runtime import cycle. (ctypes
+is no longer on the list: numpy, which holds the read side's postings, loads it.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ WRITE_SIDE = (
     "searchsvc.engines.whoosh.segments",
     "searchsvc.indexing",
     "multiprocessing",
-    "ctypes",
 )
 SERVE_AND_SEARCH = """
 import json, sys

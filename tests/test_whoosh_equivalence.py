@@ -9,9 +9,11 @@ segment writer with Whoosh's SegmentWriter, and snippets with Whoosh's highlight
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,19 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Results
 from whoosh.writing import SegmentWriter
 
-from searchsvc.engines.whoosh import snippets
+from searchsvc.analysis import TOKEN_PATTERN
+from searchsvc.engines.whoosh import execution, snippets
+from searchsvc.engines.whoosh.analysis import indexed_units
 from searchsvc.engines.whoosh.compiling import QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
 from searchsvc.engines.whoosh.execution import CachedTerms, attach_matched_terms
-from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, top
+from searchsvc.engines.whoosh.postings import (
+    PostingsCache,
+    PostingsStore,
+    Scored,
+    evaluate,
+    top,
+)
 from searchsvc.engines.whoosh.ranking import natural_query, weighting
 from searchsvc.engines.whoosh.schema import build_schema, story_document
 from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
@@ -94,7 +104,8 @@ def whoosh_scores(generation: WhooshGeneration, q, model) -> dict[int, float]:
     return {hit.docnum: hit.score for hit in every}
 
 
-def assert_same_scores(ours: dict[int, float], whooshs: dict[int, float]) -> None:
+def assert_same_scores(scored: Scored, whooshs: dict[int, float]) -> None:
+    ours = scored.as_dict()
     assert ours.keys() == whooshs.keys()
     assert all(abs(ours[d] - whooshs[d]) < 1e-6 for d in ours)
 
@@ -218,3 +229,113 @@ def test_snippets_equal_whooshs_highlighter(realistic, monkeypatch):
     assert len(seen) >= 200
     assert sum("<mark>" in ours for ours, _ in seen) >= 200
     assert [ours for ours, _ in seen] == [whooshs for _, whooshs in seen]
+
+
+FAST_PATH_REQUESTS = [
+    SearchRequest(q="oil prices", per_page=20),  # AND
+    SearchRequest(q="bank OR market OR shares", per_page=20),  # OR
+    SearchRequest(q="market -oil -bank", per_page=20),  # NOT
+    SearchRequest(q="(bank OR market) -oil", per_page=20),
+    SearchRequest(q="said", per_page=20, page=3),
+    SearchRequest(q="market", sort="newest", per_page=20),
+    SearchRequest(q="oil OR bank", sort="oldest", per_page=20),
+    SearchRequest(q="econom*", per_page=20),
+    SearchRequest(q=SENTENCE, per_page=40),  # natural, with feedback
+]
+
+
+def requests_with_filters(realistic) -> list[SearchRequest]:
+    outlets = realistic.labels("outlet")[:2]
+    categories = realistic.labels("category")[:1]
+    months = realistic.labels("month")
+    month = months[len(months) // 2]
+    last_day = date.fromisoformat(f"{months[-1]}-28")
+    return [
+        SearchRequest(q="market", outlet=outlets, per_page=20),
+        SearchRequest(q="bank OR oil", category=categories, per_page=20),
+        SearchRequest(q="said", date_from=date.fromisoformat(f"{month}-01"), date_to=last_day),
+    ]
+
+
+def test_the_array_path_answers_as_the_matcher_path(realistic, monkeypatch):
+    """Totals, hits, scores, facets and snippets of the postings path (numpy arrays) against
+    the matcher path (Whoosh's own matchers) for AND, OR, NOT, filters, sorts, natural mode."""
+    requests = [*FAST_PATH_REQUESTS, *requests_with_filters(realistic)]
+    fast = [search(realistic, r.validate(), time_limit_s=None) for r in requests]
+    monkeypatch.setattr(execution, "fast_outcome", lambda *args, **kwargs: None)
+    slow = [search(realistic, r.validate(), time_limit_s=None) for r in requests]
+    for request, ours, whooshs in zip(requests, fast, slow, strict=True):
+        assert ours.total == whooshs.total, request
+        assert ours.total > 0, request
+        assert ours.facets == whooshs.facets, request
+        assert [(h.id, h.score, h.snippet) for h in ours.hits] == [
+            (h.id, h.score, h.snippet) for h in whooshs.hits
+        ], request
+
+
+def test_a_new_generation_reuses_the_decoded_postings_of_unchanged_segments(realistic):
+    """A second opening of the same segments (as an incremental build's generation reuses the
+    previous one's) reads every raw posting list from the store, decoding none again."""
+    store = PostingsStore()
+    first = PostingsCache(realistic.searcher, store)
+    model = weighting(DEFAULT_RANKING)
+    before = first.term("body", "market", model, 1.0)
+    raw = {k for k in store._entries if k[0] == "segment"}
+    assert len(raw) >= 3
+    again = WhooshEngine(realistic.folder.root)
+    try:
+        second = PostingsCache(again.live().searcher, store)
+        assert second.token != first.token
+        after = second.term("body", "market", model, 1.0)
+        assert {k for k in store._entries if k[0] == "segment"} == raw
+        assert after.as_dict() == before.as_dict()
+    finally:
+        again.close()
+    first.close()
+    assert all(k[0] != first.token for k in store._entries)
+
+
+def test_the_store_keeps_to_its_byte_budget(realistic):
+    store = PostingsStore(budget_bytes=64 * 1024)
+    cache = PostingsCache(realistic.searcher, store)
+    model = weighting(DEFAULT_RANKING)
+    for word in ("said", "market", "bank", "oil", "year", "government", "price", "share"):
+        assert len(cache.term("body", word, model, 1.0)) > 0
+        assert store.size <= store.budget or len(store) == 1
+    assert store.size <= store.budget
+
+
+def test_snippet_jumps_give_the_whole_text_walk_s_passages(realistic):
+    """The fragmenter jumping over idle stretches against it reading every word, on every
+    story and rare and common words alike."""
+    texts = [story.text for story in realistic.stories() if story.text]
+    jumped = 0
+    for words in ({"oil"}, {"gorbachev"}, {"bank", "rate"}, {"said"}, {"world", "cup"}):
+        wanted = frozenset(words)
+        for text in texts:
+            matches = snippets._matches(text, wanted)
+            assert matches == [
+                m.span()
+                for m in TOKEN_PATTERN.finditer(text)
+                if not wanted.isdisjoint(indexed_units(m.group()))
+            ]
+
+            def passage(jumps, text=text, wanted=wanted):
+                tokens = snippets._fragments(
+                    text, lambda at: snippets._merged(text, wanted, at), 240, 80, jumps
+                )
+                return [(f.startchar, f.endchar, len(f.matches)) for f in tokens if f.matches]
+
+            try:
+                assert passage(matches) == passage([])
+                jumped += bool(matches)
+            except snippets._JumpUnsafe:
+                pass
+    assert jumped > 500
+
+
+def test_a_result_s_dict_is_what_asdict_gives(realistic):
+    for request in (SearchRequest(q="market", explain=True), SearchRequest(q="oil prices")):
+        result = search(realistic, request.validate(), time_limit_s=None)
+        assert result.to_dict() == dataclasses.asdict(result)
+        assert result.to_dict()["facets"]["month"] is not result.facets["month"]

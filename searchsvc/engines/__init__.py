@@ -21,7 +21,7 @@ def open_engine(settings: Settings) -> Engine:
     if settings.engine == "whoosh":
         from searchsvc.engines.whoosh.engine import WhooshEngine
 
-        return WhooshEngine(settings.index)
+        return WhooshEngine(settings.index, settings.postings_cache_mb * 1024 * 1024)
     if settings.engine == "opensearch":
         try:
             from searchsvc.engines import opensearch

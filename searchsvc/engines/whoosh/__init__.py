@@ -8,7 +8,9 @@ Reading (a serving process loads only these):
   analysis.py    searchsvc.analysis as Whoosh Filters and Analyzers
   compiling.py   syntax tree → Whoosh query; FilterRule (the plan's filters, defined once)
   execution.py   one SearchPlan → Matches: cached postings, scored phrases, matcher walk
-  postings.py    postings decoded once per generation and scored in bulk (the fast path)
+  postings.py    postings as numpy arrays, kept across generations per segment (PostingsStore,
+                 bounded in bytes), scored and combined vectorised (the fast path)
+  columns.py     label, day and date columns as arrays: filter masks, facet counts, date order
   ranking.py     BM25F models, natural-language queries with feedback (HeadFirst)
   collapsing.py  one hit per story cluster
   snippets.py    passages with the matched words marked

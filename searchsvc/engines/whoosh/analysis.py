@@ -7,6 +7,7 @@ searchsvc.analysis; this module is Whoosh's Filter and Analyzer form of it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -139,6 +140,72 @@ def word_expansion(word: str, indexing: bool) -> _Expansion | None:
             _EXPANSIONS.clear()
         expansion = _EXPANSIONS[key] = _expand(word, indexing)
         return expansion
+
+
+@lru_cache(maxsize=64)
+def raw_words(text: str) -> tuple[str, ...]:
+    """The surface words of `text` (TOKEN_PATTERN), the last few texts kept: a hit's snippet and
+    its matched words read the same body."""
+    return tuple(TOKEN_PATTERN.findall(text))
+
+
+class SurfaceTable:
+    """Which surface words become which terms, and back: `giving` answers "which of these
+    words become one of these terms" with set operations, analysing only words never seen.
+
+    `indexing`: the highlighter's view (index mode, stop words kept as terms); otherwise the
+    query's (a stop word becomes nothing).
+    """
+
+    def __init__(self, indexing: bool) -> None:
+        self.indexing = indexing
+        self.units: dict[str, tuple[str, ...]] = {}
+        self._words_of: dict[str, set[str]] = {}  # term → the surface words becoming it
+        self._seen: set[str] = set()  # the keys of `units`, as a set for set differences
+        self._lock = threading.Lock()
+
+    def units_of(self, word: str) -> tuple[str, ...]:
+        """The terms `word` becomes, in the analyzer's order."""
+        found = self.units.get(word)
+        return found if found is not None else self._learn({word})[word]
+
+    def giving(self, words: set[str], terms: frozenset[str]) -> set[str]:
+        """Those of `words` that become one of `terms`."""
+        new = words - self._seen
+        if new:
+            self._learn(new)
+        words_of = self._words_of
+        producers = [words_of[term] for term in terms if term in words_of]
+        if len(producers) == 1:
+            return words & producers[0]
+        return words & set().union(*producers)
+
+    def _learn(self, words: set[str]) -> dict[str, tuple[str, ...]]:
+        learned = {}
+        for word in words:
+            expansion = word_expansion(word, self.indexing)
+            stopped = expansion is None or (expansion[0] and not self.indexing)
+            learned[word] = () if stopped else tuple(unit[0] for unit in expansion[1])
+        with self._lock:
+            if len(self.units) > _EXPANSIONS_MAX:
+                self.units.clear()
+                self._words_of.clear()
+                self._seen = set()
+            for word, units in learned.items():
+                for unit in units:
+                    self._words_of.setdefault(unit, set()).add(word)
+                self.units[word] = units
+                self._seen.add(word)  # after its terms: `giving` reads _seen first
+        return learned
+
+
+HIGHLIGHTED = SurfaceTable(indexing=True)
+QUERIED = SurfaceTable(indexing=False)
+
+
+def indexed_units(word: str) -> tuple[str, ...]:
+    """The index terms one surface word becomes (stop words kept, as the highlighter sees it)."""
+    return HIGHLIGHTED.units_of(word)
 
 
 @lru_cache(maxsize=1)

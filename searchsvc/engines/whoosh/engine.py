@@ -19,6 +19,7 @@ from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh import integrity
 from searchsvc.engines.whoosh.collapsing import StoryClusters
 from searchsvc.engines.whoosh.execution import run_plan
+from searchsvc.engines.whoosh.postings import CACHE_BYTES, PostingsStore
 from searchsvc.engines.whoosh.ranking import weighting
 from searchsvc.engines.whoosh.reading import GenerationCaches, open_searcher
 from searchsvc.engines.whoosh.schema import story_from_stored
@@ -43,12 +44,13 @@ class WhooshGeneration(Generation):
         searcher: Searcher,
         meta: dict,
         stamp: tuple[int, int] | None,
+        store: PostingsStore | None = None,
     ) -> None:
         self.folder = folder
         self.searcher = searcher
         self.meta = meta
         self.stamp = stamp
-        self.caches = GenerationCaches(folder, searcher)
+        self.caches = GenerationCaches(folder, searcher, store)
         self.manifest = integrity.manifest(folder)
         self._info = GenerationInfo(
             name=folder.name,
@@ -171,8 +173,10 @@ class WhooshEngine(Engine):
     switches to a new generation on the first request after it goes live, without a restart.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache_bytes: int = CACHE_BYTES) -> None:
         self.root = Path(root)
+        # Decoded postings, shared by the generations this process opens (see postings.py).
+        self.store = PostingsStore(cache_bytes)
         self._open: WhooshGeneration | None = None
         self._old: OrderedDict[str, WhooshGeneration] = OrderedDict()
         self._lock = threading.Lock()
@@ -300,13 +304,13 @@ class WhooshEngine(Engine):
 
     @staticmethod
     def _open_generation(
-        folder: gens.Generation, stamp: tuple[int, int] | None
+        self, folder: gens.Generation, stamp: tuple[int, int] | None
     ) -> WhooshGeneration:
         damage = integrity.check(folder)
         if damage:  # Whoosh would read it without complaint, and answer wrongly
             raise IndexDamaged(folder.name, integrity.describe(damage))
         searcher = open_searcher(folder)
-        return WhooshGeneration(folder, searcher, folder.meta(), stamp)
+        return WhooshGeneration(folder, searcher, folder.meta(), stamp, self.store)
 
     def close(self) -> None:
         if self._open is not None:

@@ -15,18 +15,19 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from operator import itemgetter
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import TimeLimitCollector, TopCollector
 from whoosh.searching import Results, SearchContext, Searcher, TimeLimit
 
+from searchsvc.engines.whoosh import columns
 from searchsvc.engines.whoosh.collapsing import Collapse
 from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler, Unscored
 from searchsvc.engines.whoosh.deadlines import bounded, passed
 from searchsvc.engines.whoosh.explain import matched_words, score_parts
-from searchsvc.engines.whoosh.postings import PostingsCache, evaluate, keep_only, top
+from searchsvc.engines.whoosh.postings import PostingsCache, Scored, evaluate, keep_only, top
 from searchsvc.engines.whoosh.ranking import HeadFirst, natural_query, weighting
 from searchsvc.engines.whoosh.reading import GenerationCaches
 from searchsvc.engines.whoosh.schema import story_from_stored
@@ -87,7 +88,7 @@ def run(
         # A phrase is checked position by position; one scored pass over its matches costs
         # half of counting them and then ranking them in a second pass.
         scores, complete = scored_matches(searcher, q, deadline)
-        return outcome_of(caches, searcher, q, plan, scores, timed_out=not complete)
+        return outcome_of(caches, searcher, q, plan, Scored.of(scores), timed_out=not complete)
     # The exact total and the facets come from one unscored pass over every match; only the
     # ranking needs scores, and block-max skipping finds the same top N without scoring them all.
     matched, complete = matched_docnums(searcher, q, deadline)
@@ -173,7 +174,7 @@ def fast_outcome(  # noqa: PLR0913 - the parts of one search
     scores = evaluate(cache, main, model, plan.deadline)
     if scores is None:
         return None
-    allowed = rule.test(caches.labels_column, caches.days)
+    allowed = columns.filter_mask(rule, caches.label_codes, caches.day_array)
     if allowed is not None:
         scores = keep_only(scores, allowed)
 
@@ -185,7 +186,7 @@ def outcome_of(  # noqa: PLR0913 - the parts of one search
     searcher: Searcher,
     q: wq.Query,
     plan: SearchPlan,
-    scores: dict[int, float],
+    scores: Scored,
     cached: CachedTerms | None = None,
     timed_out: bool = False,
 ) -> Matches:
@@ -194,29 +195,31 @@ def outcome_of(  # noqa: PLR0913 - the parts of one search
     if plan.sort == "relevance":
         results = Results(searcher, q, top(scores, limit))
     else:
-        results = sorted_by_date(caches, searcher, q, list(scores), plan)
+        newest = plan.sort == "newest"
+        keys = caches.sort_array("newest" if newest else "oldest")
+        results = Results(searcher, q, columns.first_by_key(keys, scores.docs, limit, newest))
     attach_matched_terms(results, shown(plan, results), cached, plan.deadline)
     hits, hits_cut = make_hits(results, plan)
-    facets = facet_counts(count_facets(caches, list(scores), plan.deadline))
+    facets = facet_counts(count_facets(caches, scores.docs, plan.deadline))
     timed_out = timed_out or hits_cut or passed(plan.deadline)
     return Matches(len(scores), hits, facets, timed_out)
 
 
 def count_facets(
-    caches: GenerationCaches, docnums: list[int], deadline: float | None = None
+    caches: GenerationCaches,
+    docnums,
+    deadline: float | None = None,  # noqa: ANN001
 ) -> dict[str, Counter]:
-    """Each facet's values counted over the matches (global document numbers); the facets
-    not yet counted when the deadline passes are left empty."""
+    """Each facet's values counted over the matches (global document numbers: a list or an
+    array); the facets not yet counted when the deadline passes are left empty."""
     groups: dict[str, Counter] = {}
     for name in FACETS:
         if name not in caches.searcher.schema or passed(deadline):
             continue  # a generation built before this facet field existed, or no time left
-        if not docnums:
+        if not len(docnums):
             groups[name] = Counter()
             continue
-        values = caches.labels_column(name)
-        picked = itemgetter(*docnums)(values)
-        groups[name] = Counter(picked if len(docnums) > 1 else (picked,))
+        groups[name] = caches.label_codes(name).counts(np.asarray(docnums, dtype=np.int64))
     return groups
 
 
@@ -315,11 +318,12 @@ def attach_matched_terms(
 
 
 def _cached_terms(docnums: list[int], cached: CachedTerms) -> Iterator[tuple[int, tuple]]:
+    wanted = np.array(docnums, dtype=np.int64)
     for leaf in wanted_terms(cached.query):
         term = (leaf.fieldname, leaf.text.encode("utf-8"))
         holding = cached.cache.term(leaf.fieldname, leaf.text, cached.model, leaf.boost)
-        for docnum in docnums:
-            if docnum in holding:
+        for docnum, held in zip(docnums, holding.holds(wanted).tolist(), strict=True):
+            if held:
                 yield docnum, term
 
 

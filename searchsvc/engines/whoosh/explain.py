@@ -8,13 +8,11 @@ any-word searches included — without parsing the query a second time.
 from __future__ import annotations
 
 import re
-import threading
 
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
-from searchsvc.analysis import TOKEN_PATTERN
-from searchsvc.engines.whoosh.analysis import word_expansion
+from searchsvc.engines.whoosh.analysis import QUERIED, raw_words
 from searchsvc.engines.whoosh.schema import FIELD_BOOSTS, QUERY_FIELDS
 
 # Fields a reader can see on the page, in the order chips are shown. `title` and `body` are
@@ -53,19 +51,12 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
     found: dict[str, str] = {}
     if not terms:
         return []
-    matching, other = _known_words(frozenset(terms))
-    # Word by word from the start, stopping once every term has its word: the first few
-    # sentences usually hold them all, so most of a long story is never scanned.
-    for match in TOKEN_PATTERN.finditer(text):
-        original = match.group()
-        if original in other:
-            continue
-        if original not in matching:
-            if terms.isdisjoint(_query_units(original)[1]):
-                other.add(original)
-                continue
-            matching.add(original)
-        for term in _query_units(original)[1]:
+    words = raw_words(text)
+    # Each distinct word is checked once; the matching ones are then taken in the order they
+    # first appear (a later repeat of a word adds nothing its first appearance did not).
+    matching = sorted(QUERIED.giving(set(words), frozenset(terms)), key=words.index)
+    for original in matching:
+        for term in QUERIED.units_of(original):
             if term not in terms or term in found:
                 continue
             word = _EDGE_PUNCTUATION.sub("", _POSSESSIVE.sub("", original))
@@ -73,42 +64,6 @@ def surface_words(text: str, terms: set[str]) -> list[str]:
             if len(found) >= MAX_WORDS_PER_FIELD or len(found) == len(terms):
                 return list(dict.fromkeys(found.values()))
     return list(dict.fromkeys(found.values()))
-
-
-# Raw token → (stopped, analyzed texts) as english_analyzer() cuts it at query time.
-_QUERY_UNITS: dict[str, tuple[bool, tuple[str, ...]]] = {}
-# Per set of terms, raw tokens known to give one of them, and known not to.
-_KNOWN: dict[frozenset[str], tuple[set[str], set[str]]] = {}
-_KNOWN_LOCK = threading.Lock()
-
-
-def _query_units(word: str) -> tuple[bool, tuple[str, ...]]:
-    try:
-        return _QUERY_UNITS[word]
-    except KeyError:
-        pass
-    expansion = word_expansion(word, False)
-    if len(_QUERY_UNITS) > 500_000:
-        _QUERY_UNITS.clear()
-    if expansion is None or expansion[0]:  # nothing left, or a stop word (removed)
-        units: tuple[bool, tuple[str, ...]] = (True, ())
-    else:
-        units = (False, tuple(unit[0] for unit in expansion[1]))
-    _QUERY_UNITS[word] = units
-    return units
-
-
-def _known_words(terms: frozenset[str]) -> tuple[set[str], set[str]]:
-    """Raw words known to give one of `terms`, and known not to (kept for 64 term sets)."""
-    known = _KNOWN.get(terms)
-    if known is None:
-        with _KNOWN_LOCK:  # searches on other threads evict and add too
-            known = _KNOWN.get(terms)
-            if known is None:
-                if len(_KNOWN) >= 64:
-                    _KNOWN.pop(next(iter(_KNOWN)))
-                known = _KNOWN[terms] = (set(), set())
-    return known
 
 
 def matched_words(hit: WhooshHit, field_texts: dict[str, str]) -> dict[str, list[str]]:

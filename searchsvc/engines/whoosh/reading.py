@@ -1,8 +1,10 @@
 """Opening a Whoosh generation for reading, and what a generation computes once and keeps.
 
 Every per-generation cache lives in one `GenerationCaches` object, named attributes, each built
-on first use under one lock, bounded by the generation (a column per field, one postings cache
-with its own budget, one searcher per scoring model).
+on first use under one lock, bounded by the generation (a column per field, one searcher per
+scoring model). Decoded postings live in a PostingsStore the engine shares between its
+generations (bounded in bytes), so a new generation starts with its unchanged segments' postings
+already decoded.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from whoosh.searching import Searcher
 
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.collapsing import StoryClusters
-from searchsvc.engines.whoosh.postings import PostingsCache, weighting_key
+from searchsvc.engines.whoosh.columns import LabelColumn, day_numbers, sort_keys
+from searchsvc.engines.whoosh.postings import PostingsCache, PostingsStore, weighting_key
 from searchsvc.errors import IndexMissing
 
 log = logging.getLogger("searchsvc")
@@ -41,11 +44,15 @@ def open_searcher(folder: gens.Generation) -> Searcher:
 class GenerationCaches:
     """What one generation computes once and keeps (it never changes, so nothing expires)."""
 
-    def __init__(self, folder: gens.Generation, searcher: Searcher) -> None:
+    def __init__(
+        self, folder: gens.Generation, searcher: Searcher, store: PostingsStore | None = None
+    ) -> None:
         self.folder = folder
         self.searcher = searcher
+        self.store = store if store is not None else PostingsStore()
         self._lock = threading.RLock()
         self._postings: PostingsCache | None = None
+        self._arrays: dict[tuple[str, str], object] = {}
         self._labels: dict[str, list] = {}
         self._sort_keys: dict[str, list] = {}
         self._days: list[int | None] | None = None
@@ -57,11 +64,11 @@ class GenerationCaches:
 
     @property
     def postings(self) -> PostingsCache:
-        """Scored postings, decoded once (bounded by its posting budget)."""
+        """Scored postings of this generation, kept in the shared store."""
         if self._postings is None:
             with self._lock:
                 if self._postings is None:
-                    self._postings = PostingsCache(self.searcher)
+                    self._postings = PostingsCache(self.searcher, self.store)
         return self._postings
 
     def scoring(self, model: WeightingModel) -> Searcher:
@@ -102,6 +109,26 @@ class GenerationCaches:
     def sort_column(self, name: str) -> list:
         """A sort key column ("newest", "oldest"), raw, by global document number."""
         return self._column(self._sort_keys, name, False)
+
+    def _array(self, kind: str, name: str, make: Callable[[], object]) -> object:
+        found = self._arrays.get((kind, name))
+        if found is None:
+            made = make()
+            with self._lock:
+                found = self._arrays.setdefault((kind, name), made)
+        return found
+
+    def label_codes(self, name: str) -> LabelColumn:
+        """labels_column(name) as codes into its distinct values (numpy)."""
+        return self._array("labels", name, lambda: LabelColumn.of(self.labels_column(name)))  # type: ignore[return-value]
+
+    def sort_array(self, name: str):  # noqa: ANN201 - a numpy array
+        """sort_column(name) as a numpy array."""
+        return self._array("sort", name, lambda: sort_keys(self.sort_column(name)))
+
+    def day_array(self):  # noqa: ANN201 - a numpy array
+        """days() as a numpy array, -1 for an undated story."""
+        return self._array("days", "", lambda: day_numbers(self.days()))
 
     def days(self) -> list[int | None]:
         """Each story's printed day as YYYYMMDD (the `day` field's value), from day_label."""
@@ -163,5 +190,7 @@ class GenerationCaches:
         return self._collected_days
 
     def close(self) -> None:
+        if self._postings is not None:
+            self._postings.close()
         for searcher in self._scoring.values():
             searcher.close()

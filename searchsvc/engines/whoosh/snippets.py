@@ -7,14 +7,20 @@ analyzer's per-word table and runs Whoosh's ContextFragmenter algorithm over the
 the passage, its scoring and its formatting are Whoosh's own (Fragment, top_fragments and the
 formatter below), and tests/test_performance_paths.py checks the output equals
 Highlighter.highlight_hit's on the seed stories.
-Measured and dropped: analysing only the text near matches (no gain on news-length stories).
+
+Only the text near matches is analysed: one regular-expression pass finds the raw words that
+give a matched term (`_matches`; each distinct raw word analysed once per set of terms), and
+the fragmenter jumps over every stretch where it is idle and no match is near (`_fragments`):
+an idle fragmenter only remembers the words that start within `surround` characters of the
+next match, so skipping the ones before cannot change a passage. Where that cannot be shown
+for a jump (no unmatched word close enough before a match), the whole text is walked again.
 """
 
 from __future__ import annotations
 
 import html
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from whoosh.highlight import (
     BasicFragmentScorer,
@@ -26,11 +32,13 @@ from whoosh.highlight import (
     top_fragments,
 )
 
-from searchsvc.analysis import TOKEN_PATTERN
-from searchsvc.engines.whoosh.analysis import word_expansion
+from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
+from searchsvc.engines.whoosh.analysis import HIGHLIGHTED, raw_words, word_expansion
 
 SNIPPET_CHARS = 240
 SURROUND = 80
+# An idle fragmenter jumps to this many characters before `surround` ahead of the next match.
+JUMP_SLACK = SURROUND // 2
 
 
 class MarkFormatter(Formatter):
@@ -88,10 +96,64 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
     words = frozenset(
         field.from_bytes(term) for name, term in results.matched_terms() if name == field_name
     )
+    matches = _matches(text, words)
+    if not matches:
+        return ""  # no fragment holds a match: none reaches the minimum score
     fragmenter = _HIGHLIGHTER.fragmenter
-    fragments = _fragments(text, _merged(text, words), fragmenter.maxchars, fragmenter.surround)
-    best = top_fragments(fragments, 1, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
-    return _HIGHLIGHTER.formatter.format(best)
+    maxchars, surround = fragmenter.maxchars, fragmenter.surround
+
+    def passage(jumps: list[tuple[int, int]]) -> str:
+        tokens = _fragments(text, lambda at: _merged(text, words, at), maxchars, surround, jumps)
+        best = top_fragments(tokens, 1, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
+        return _HIGHLIGHTER.formatter.format(best)
+
+    try:
+        return passage(matches)
+    except _JumpUnsafe:
+        return passage([])
+
+
+def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each surface word of `text` the analyzer turns into one of `words`,
+    in order: the distinct words are checked once each, then only theirs are looked for."""
+    spans = []
+    for word in HIGHLIGHTED.giving(set(raw_words(text)), words):
+        at = text.find(word)
+        while at >= 0:
+            if _is_token(text, at, at + len(word)):
+                spans.append((at, at + len(word)))
+            at = text.find(word, at + 1)
+    spans.sort()
+    return spans
+
+
+def _is_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end], a whole token on its own, is one in `text`: no word character
+    (regular expressions' \\w: alphanumeric or "_") or joiner and word character touches it."""
+    if start and (_word_char(text[start - 1]) or _joins(text, start - 1, start - 2)):
+        return False
+    return end == len(text) or not (_word_char(text[end]) or _joins(text, end, end + 1))
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _joins(text: str, at: int, beyond: int) -> bool:
+    """A joiner at `at` with a word character at `beyond` (one step further out)."""
+    return text[at] in WORD_JOINERS and 0 <= beyond < len(text) and _word_char(text[beyond])
+
+
+class _JumpUnsafe(Exception):
+    """A jump could have dropped a word the fragmenter would have remembered."""
+
+
+def _safe_start(text: str, target: int) -> int:
+    """A position at or before `target` right after whitespace (or 0): no word spans it, so
+    tokenising from there gives the words a whole-text pass gives from there."""
+    if target <= 0:
+        return 0
+    return max(text.rfind(" ", 0, target), text.rfind("\n", 0, target)) + 1
 
 
 class _Token:
@@ -107,12 +169,15 @@ class _Token:
         return _Token(self.text, self.startchar, self.endchar, self.matched)
 
 
-def _merged(text: str, words: frozenset[str]) -> Iterator[tuple[int, int, _Token | None]]:
-    """The analyzer's tokens of `text` (mode="index", removestops=False: EnglishAnalyzer's loop,
-    read from its word table) through set_matched_filter and Highlighter._merge_matched_tokens,
-    as (startchar, endchar, token): token is None for an unmatched one, which needs no object."""
+def _merged(
+    text: str, words: frozenset[str], at: int = 0
+) -> Iterator[tuple[int, int, _Token | None]]:
+    """The analyzer's tokens of `text` from `at` (mode="index", removestops=False:
+    EnglishAnalyzer's loop, read from its word table) through set_matched_filter and
+    Highlighter._merge_matched_tokens, as (startchar, endchar, token): token is None for an
+    unmatched one, which needs no object."""
     token = None
-    for match in TOKEN_PATTERN.finditer(text):
+    for match in TOKEN_PATTERN.finditer(text, at):
         expansion = word_expansion(match.group(), True)
         if expansion is None:
             continue
@@ -139,23 +204,57 @@ def _merged(text: str, words: frozenset[str]) -> Iterator[tuple[int, int, _Token
         yield token.startchar, token.endchar, token
 
 
-def _fragments(
-    text: str, tokens: Iterator[tuple[int, int, _Token | None]], maxchars: int, surround: int
+def _fragments(  # noqa: C901, PLR0912 - one state machine, kept as Whoosh wrote it
+    text: str,
+    tokens_from: Callable[[int], Iterator[tuple[int, int, _Token | None]]],
+    maxchars: int,
+    surround: int,
+    matches: list[tuple[int, int]],
 ) -> Iterator:
-    """ContextFragmenter.fragment_tokens (charlimit None), step for step."""
+    """ContextFragmenter.fragment_tokens (charlimit None), step for step, over the tokens
+    `tokens_from(position)` gives; while idle it jumps ahead of the next of `matches` (an empty
+    list: no jumps, every token is read)."""
     first = None
     firsts: deque[int] = deque()
     countdown = -1
     tks: list[_Token] = []
     endchar = None
     currentlen = 0
-    for startchar, endchar, t in tokens:
+    tokens = tokens_from(0)
+    upcoming = 0  # the next of `matches` not yet passed
+    jumped_to = None  # where the last jump landed while idle (None: no jump since)
+    last_unmatched_end = -1
+    landing_for, landing = -1, 0  # where to jump ahead of matches[landing_for]
+    while True:
+        step = next(tokens, None)
+        if step is None:
+            break
+        startchar, endchar, t = step
         tlength = endchar - startchar
         if countdown < 0 and t is None:
             firsts.append(startchar)
             while firsts and endchar - firsts[0] > surround:
                 firsts.popleft()
-        elif currentlen + tlength > maxchars:
+            last_unmatched_end = endchar
+            while upcoming < len(matches) and matches[upcoming][1] <= endchar:
+                upcoming += 1
+            if matches and upcoming == len(matches):
+                break  # idle with no match ahead: nothing more to yield
+            if matches:
+                if landing_for != upcoming:
+                    landing_for = upcoming
+                    landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
+                if landing > endchar:
+                    tokens, jumped_to = tokens_from(landing), landing
+                    firsts.clear()
+            continue
+        if countdown < 0 and jumped_to is not None:
+            # Whoosh would have kept a word from before the landing unless the last unmatched
+            # word ends `surround` past it.
+            if last_unmatched_end < jumped_to + surround:
+                raise _JumpUnsafe
+            jumped_to = None
+        if currentlen + tlength > maxchars:
             countdown = 0
         elif t is not None:
             countdown = surround
