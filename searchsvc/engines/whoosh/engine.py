@@ -302,7 +302,6 @@ class WhooshEngine(Engine):
             )
         return complete[-1] if complete else None
 
-    @staticmethod
     def _open_generation(
         self, folder: gens.Generation, stamp: tuple[int, int] | None
     ) -> WhooshGeneration:
