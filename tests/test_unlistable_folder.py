@@ -1,8 +1,10 @@
 """A seeds subfolder that cannot be listed keeps its stories (issue 13 item 7).
 
-The build runs as an unprivileged user (setpriv, when the tests run as root: root lists any
-folder whatever its mode), with one subfolder's mode set to 000: a real EACCES from the
-listing, as an operator's `chmod` or a mount gone wrong gives. The build reports the folder as
+One subfolder's mode is set to 000, and the build runs without the capabilities that let root
+read any folder whatever its mode (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH when
+the tests run as root; still uid 0, so the checkout and its virtualenv stay readable however
+private the folder they were cloned into): a real EACCES from the listing, as an operator's
+`chmod` or a mount gone wrong gives. The build reports the folder as
 skipped with the reason and keeps the stories it had from the previous generation.
 """
 
@@ -20,8 +22,6 @@ import pytest
 from tests.support import SEEDS
 from tests.support.web import ROOT
 
-NOBODY = 65534
-
 
 def as_unprivileged(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
@@ -29,7 +29,8 @@ def as_unprivileged(command: list[str]) -> list[str]:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("running as root without setpriv: no way to be refused a folder")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    dropped = "-dac_override,-dac_read_search"
+    return [setpriv, f"--bounding-set={dropped}", "--inh-caps=-all", *command]
 
 
 def searchsvc(*args: str) -> subprocess.CompletedProcess:
@@ -38,23 +39,16 @@ def searchsvc(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder the unprivileged user owns (pytest's own temp folders are root's, mode 700)."""
-    folder = Path(os.path.realpath("/tmp")) / f"searchsvc-unlistable-{os.getpid()}"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
+def shared_folder(tmp_path: Path) -> Path:
+    """seeds/ with two of its files moved into a subfolder, wire/, and room for an index."""
+    folder = tmp_path
     seeds = folder / "seeds"
     shutil.copytree(SEEDS, seeds)
     (seeds / "wire").mkdir()
     for name in sorted(p.name for p in SEEDS.iterdir())[:2]:
         (seeds / name).rename(seeds / "wire" / name)
-    if os.geteuid() == 0:
-        for path in [folder, *folder.rglob("*")]:
-            os.chown(path, NOBODY, NOBODY)
-            path.chmod(0o755 if path.is_dir() else 0o644)
     yield folder
     (seeds / "wire").chmod(0o755)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def stories(index: Path) -> list[str]:
