@@ -129,7 +129,9 @@ def search(
     # Other names of the same thing (ROK / South Korea) join the query as alternatives; a
     # sentence is scored on its own words.
     expanded = (
-        tree if mode == "natural" else synonyms.expand(tree, synonym_table or synonyms.load())
+        tree
+        if mode == "natural"
+        else synonyms.expand(tree, synonym_table or synonyms.load(), join_words=plain)
     )
     plan = SearchPlan(
         tree=expanded,

@@ -90,11 +90,17 @@ def load(extra_file: str | None = None) -> SynonymTable:
     return table_of(parse_groups(lines))
 
 
-def expand(node: Node | None, table: SynonymTable) -> Node | None:
+def expand(node: Node | None, table: SynonymTable, join_words: bool = True) -> Node | None:
     """The tree with each bare word (or run of bare words) that is an entry ORed with its
-    alternatives. Returns the same object when nothing was expanded."""
+    alternatives. Returns the same object when nothing was expanded.
+
+    `join_words` False: only single words are looked up, never a run of them, for queries that
+    spelled out their operators (`north AND korea` is two words the user joined, not the name
+    "North Korea")."""
     if node is None or not table.alternatives:
         return node
+    if not join_words:
+        table = SynonymTable(table.alternatives, longest=1)
     if isinstance(node, Word):
         return _expanded_run([node], table) or node
     if isinstance(node, Not):

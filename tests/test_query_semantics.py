@@ -98,3 +98,9 @@ def test_a_capped_prefix_keeps_its_most_frequent_words_and_names_dropped_ones(op
     kept_least = sorted(counts.values(), reverse=True)[2]
     assert all(counts[word] <= kept_least for word in dropped if word in counts), (dropped, counts)
     assert "the first" not in warning  # not the alphabetically first any more
+
+
+def test_words_joined_by_an_explicit_and_are_not_read_as_one_name(opened):
+    spelled = run(opened, "north AND korea AND summit")
+    assert "dprk" not in spelled.query["parsed"].lower()
+    assert "dprk" in run(opened, "north korea summit").query["parsed"].lower()
