@@ -45,7 +45,8 @@ from searchsvc.indexing.dedup import (
     pairs_touching,
     shingle_key,
 )
-from searchsvc.indexing.state import BuildState, Published, build_lock
+from searchsvc.indexing.state import BuildState, Published
+from searchsvc.locking import build_lock
 from searchsvc.seeds import SeedFile, seed_files
 from searchsvc.stories import story_record
 

@@ -15,26 +15,20 @@ leaves the previous state, which still describes a complete build (maybe not the
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import logging
-import os
 import pickle
 import sqlite3
-import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from searchsvc.errors import IndexBusy
 from searchsvc.extract.article import Article
 
 log = logging.getLogger("searchsvc")
 STATE_FILE = "build-state.sqlite"
-LOCK_FILE = ".build.lock"
 # Bump when what is stored changes meaning: an older store is then started afresh (every file is
 # extracted again once, a full build).
 FORMAT = 1
@@ -230,35 +224,3 @@ class BuildState:
 
     def drop_story_signatures(self, story_ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM story_signatures WHERE id = ?", ((i,) for i in story_ids))
-
-
-@contextmanager
-def build_lock(folder: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the one writer lock of an index folder, or raise IndexBusy naming the holder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait_s
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-                raise IndexBusy(
-                    f"another build (pid {holder}) is writing {folder}; "
-                    "wait for it to finish or pass --wait SECONDS"
-                )
-            time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno not in (errno.EAGAIN, errno.EACCES):
-            raise
-        return False
-    return True

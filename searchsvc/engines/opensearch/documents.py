@@ -3,46 +3,16 @@ indexes, the whole record kept in `story`, and the story's cluster beside it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from searchsvc.engines.opensearch.mapping import NO_DATE_NEWEST, NO_DATE_OLDEST
-from searchsvc.extract.article import Article, article_from_dict, article_to_dict
+from searchsvc.extract.article import Article, article_from_dict
 from searchsvc.model import Cluster
-
-
-def published_day(published: datetime | date | None) -> date | None:
-    """The calendar day as the outlet printed it (its own timezone), for filters and facets."""
-    if published is None:
-        return None
-    return published.date() if isinstance(published, datetime) else published
-
-
-def published_epoch(published: datetime | date | None) -> int | None:
-    if published is None:
-        return None
-    if isinstance(published, datetime):
-        return int(published.timestamp())
-    return int(datetime(published.year, published.month, published.day, tzinfo=UTC).timestamp())
-
-
-def day_label(day: date | None, approximate: bool) -> str:
-    """ "2025-06-18", or "~2025-06-11" for an estimated date (the timeline keeps them apart)."""
-    if day is None:
-        return ""
-    return ("~" if approximate else "") + day.isoformat()
-
-
-def indexed_body(story: Article) -> str:
-    """The headline and the text: `body` is searched as the whole story (schema.indexed_body)."""
-    title = story.title or ""
-    return f"{title}\n\n{story.text}" if title else story.text
-
-
-def story_record(story: Article) -> dict[str, object]:
-    """The stored form of a story (without the extraction audit trail)."""
-    record = article_to_dict(story)
-    record.pop("removed", None)
-    return record
+from searchsvc.stories import (
+    day_label,
+    indexed_body,
+    published_day,
+    published_epoch,
+    story_record,
+)
 
 
 def story_document(story: Article, ordinal: int, cluster: Cluster | None) -> dict[str, object]:

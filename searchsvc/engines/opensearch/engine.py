@@ -13,8 +13,6 @@ The local build state (extraction cache, the build lock) stays in the `--index` 
 
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -51,16 +49,15 @@ from searchsvc.errors import (
     ArticleNotFound,
     EngineUnavailable,
     GenerationGone,
-    IndexBusy,
     IndexMissing,
 )
 from searchsvc.extract.article import Article
+from searchsvc.locking import build_lock
 from searchsvc.model import Cluster, Matches, SearchPlan
 from searchsvc.ranking import FIELD_BOOSTS
 
 GENERATION_PREFIX = "gen-"
 ALIAS_RECHECK_S = 1.0
-LOCK_FILE = ".build.lock"
 BUILT_FROM_ID = "built-from"  # the vocabulary index's document of seed stamps
 APPROXIMATE_MARK = "~"
 RELATED_TERMS = 25
@@ -435,7 +432,7 @@ class OpenSearchEngine(Engine):
     # -- writing --------------------------------------------------------------------------
 
     def build_lock(self, wait_s: float = 0.0) -> AbstractContextManager[None]:
-        return folder_lock(self.local, wait_s)
+        return build_lock(self.local, wait_s)
 
     def writer(self) -> GenerationWriter:
         from searchsvc.engines.opensearch.writer import OpenSearchWriter
@@ -444,33 +441,6 @@ class OpenSearchEngine(Engine):
 
     def close(self) -> None:
         self.client.close()
-
-
-@contextmanager
-def folder_lock(folder: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """flock() on the index folder's lock file: one build at a time; the kernel drops it if the
-    holder dies, so a stale lock never needs cleaning up."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-                    raise IndexBusy(
-                        f"another build (pid {holder}) is writing {folder}; "
-                        "wait for it to finish or pass --wait SECONDS"
-                    ) from None
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _wait(plan: SearchPlan) -> float:

@@ -12,24 +12,20 @@ Readers only ever follow CURRENT, so they see the old generation or the new one,
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import logging
 import os
 import shutil
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from searchsvc.errors import IndexBusy, IndexMissing
+from searchsvc.errors import IndexMissing
+from searchsvc.locking import LOCK_FILE, build_lock  # noqa: F401 - build_lock re-exported
 
 log = logging.getLogger("searchsvc")
 POINTER = "CURRENT"
-LOCK = ".build.lock"
+LOCK = LOCK_FILE  # locking.py: the one build lock, every engine
 PREFIX = "gen-"
 TMP_PREFIX = ".tmp-gen-"
 META = "meta.json"
@@ -167,34 +163,6 @@ def _remove_tree(path: Path) -> None:
         log.warning("could not delete %s (%s); it stays on disk until removed", failed, exc_info[1])
 
     shutil.rmtree(path, onerror=report)
-
-
-@contextmanager
-def build_lock(root: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the one writer lock for the index folder, or raise IndexBusy naming the holder."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-                    raise IndexBusy(
-                        f"another build (pid {holder}) is writing {root}; "
-                        "wait for it to finish or pass --wait SECONDS"
-                    ) from None
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
 
 
 def load_cache(generation: Generation | None) -> dict[str, dict]:
