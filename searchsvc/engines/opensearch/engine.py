@@ -33,7 +33,7 @@ from searchsvc.engines.base import (
     GenerationWriter,
 )
 from searchsvc.engines.opensearch import feedback
-from searchsvc.engines.opensearch.client import answering, connect, describe
+from searchsvc.engines.opensearch.client import answering, connect, describe, search
 from searchsvc.engines.opensearch.documents import cluster_from_source, story_from_source
 from searchsvc.engines.opensearch.execution import (
     Compiled,
@@ -114,7 +114,7 @@ class OpenSearchGeneration(Generation):
         self.index = engine.names.index(info.name)
         self._info = info
         self._once: dict[str, object] = {}
-        self.statistics = TermStatistics(self.client, self.index)
+        self.statistics = TermStatistics(self.client, self.index, engine.urls)
         self.expander = PrefixWords(self.client, engine.names.terms(info.name))
         self._lock = threading.Lock()
 
@@ -149,10 +149,14 @@ class OpenSearchGeneration(Generation):
             if feedback.wanted(plan, ranking_of(plan)):
                 compiled = self._with_feedback(plan, compiled)
             body = request_body(plan, compiled)
-            response = self.client.search(
-                index=self.index, body=body, search_type=SEARCH_TYPE, request_timeout=_wait(plan)
+            response = search(
+                self.client,
+                self.engine.urls,
+                index=self.index,
+                body=body,
+                search_type=SEARCH_TYPE,
+                request_timeout=_wait(plan),
             )
-            _check_shards(response, self.engine.urls)
             matches = matches_of(plan, compiled, response)
             matches.warnings.extend(warnings_for(compiled.prefixes, expansions))
         return matches
@@ -160,13 +164,14 @@ class OpenSearchGeneration(Generation):
     def _with_feedback(self, plan: SearchPlan, compiled: Compiled) -> Compiled:
         """The natural query ranked head first, then by the widened query (feedback.py)."""
         ranking = ranking_of(plan)
-        first = self.client.search(
+        first = search(
+            self.client,
+            self.engine.urls,
             index=self.index,
             body=feedback.first_round_body(compiled.scored, ranking),
             search_type=SEARCH_TYPE,
             request_timeout=_wait(plan),
         )
-        _check_shards(first, self.engine.urls)
         mixed = feedback.head_first(
             plan,
             feedback.FirstRound.of(first),
@@ -218,7 +223,9 @@ class OpenSearchGeneration(Generation):
             "sort": [{"_score": "desc"}, {"ordinal": "asc"}],
         }
         with self.reading():
-            response = self.client.search(index=self.index, body=body, search_type=SEARCH_TYPE)
+            response = search(
+                self.client, self.engine.urls, index=self.index, body=body, search_type=SEARCH_TYPE
+            )
         found = [story_from_source(raw["_source"]) for raw in response["hits"]["hits"]]
         return [story for story in found if story.id != story_id][:limit]
 
@@ -229,7 +236,7 @@ class OpenSearchGeneration(Generation):
                 "aggs": {"labels": {"terms": {"field": field_name, "size": 100_000}}},
             }
             with self.reading():
-                response = self.client.search(index=self.index, body=body)
+                response = search(self.client, self.engine.urls, index=self.index, body=body)
             buckets = response["aggregations"]["labels"]["buckets"]
             return sorted(bucket["key"] for bucket in buckets if bucket["key"])
 
@@ -284,7 +291,9 @@ class OpenSearchGeneration(Generation):
     def cluster_count(self) -> int:
         def count() -> int:
             with self.reading():
-                found = self.client.search(
+                found = search(
+                    self.client,
+                    self.engine.urls,
                     index=self.index,
                     body={
                         "size": 0,
@@ -448,12 +457,6 @@ def _wait(plan: SearchPlan) -> float:
     if plan.deadline is None:
         return 30.0
     return max(plan.deadline - time.monotonic(), 0.0) + 5.0
-
-
-def _check_shards(response: dict, urls: str) -> None:
-    shards = response.get("_shards", {})
-    if shards.get("failed") and not shards.get("successful"):
-        raise EngineUnavailable(f"no shard of the index answered at {describe(urls)}")
 
 
 def _error_type(exc: NotFoundError) -> str:

@@ -19,6 +19,7 @@ from collections import OrderedDict
 
 from opensearchpy import OpenSearch
 
+from searchsvc.engines.opensearch.client import search
 from searchsvc.engines.opensearch.mapping import TEXT_FIELDS
 from searchsvc.query import All as AllNode
 from searchsvc.query import Any as AnyNode
@@ -40,8 +41,9 @@ def whoosh_idf(stories: int, df: int) -> float:
 class TermStatistics:
     """Document frequencies of (field, term) and stories per field, over one generation."""
 
-    def __init__(self, client: OpenSearch, index: str) -> None:
+    def __init__(self, client: OpenSearch, index: str, urls: str) -> None:
         self.client = client
+        self.urls = urls
         self.index = index
         self._df: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._fields: dict[str, int] | None = None
@@ -91,7 +93,7 @@ class TermStatistics:
         for field_name in TEXT_FIELDS:
             aggs[f"f_{field_name}"] = {"filter": {"exists": {"field": field_name}}}
         body = {"size": 0, "track_total_hits": True, "query": {"match_all": {}}, "aggs": aggs}
-        response = self.client.search(index=self.index, body=body)
+        response = search(self.client, self.urls, index=self.index, body=body)
         found = response["aggregations"]
         with self._lock:
             self._stories = response["hits"]["total"]["value"]
