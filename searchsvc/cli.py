@@ -119,6 +119,9 @@ def print_summary(summary: BuildSummary, seeds: Path) -> None:
         f"  changes:  {plural(summary.added, 'story', 'stories')} written, "
         f"{summary.deleted:,} removed"
     )
+    if summary.phases:
+        spent = " · ".join(f"{phase} {seconds:.1f} s" for phase, seconds in summary.phases.items())
+        echo(f"  time:     {spent}")
     for name, reason in summary.skipped:
         echo(f"  skipped:  {name}: {reason}")
 

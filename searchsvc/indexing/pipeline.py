@@ -70,6 +70,18 @@ class BuildSummary:
     seconds: float = 0.0
     full: bool = False
     up_to_date: bool = False  # nothing changed: nothing was built, `generation` stays live
+    # Seconds per stage (scan, extract, duplicates, clusters, index, publish, state): where a
+    # build's time went, printed by the index command (and in its --json summary).
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def timing(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.phases[phase] = round(self.phases.get(phase, 0.0) + spent, 3)
 
     def as_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
@@ -222,7 +234,8 @@ def build(
         live = _live_name(engine)
         # Files of a folder that cannot be listed now keep their stories (their last stamps).
         known = {name: tuple(stamp) for name, stamp in state.stamps().items()}
-        files = seed_files(seeds, summary.skipped, known)
+        with summary.timing("scan"):
+            files = seed_files(seeds, summary.skipped, known)
         summary.files_seen = len(files) + len(summary.skipped)
         scan = Scan(
             settings={
@@ -310,20 +323,23 @@ def _build(  # noqa: PLR0913 - one build's parts
     indexable). The build state is committed only once the generation is live."""
     incremental = not fresh
     with _collector_paused():  # the writer's forked workers collect as usual
-        extracted = extract_all(files, state if incremental else None, summary, max_bytes, progress)
+        with summary.timing("extract"):
+            extracted = extract_all(
+                files, state if incremental else None, summary, max_bytes, progress
+            )
         articles = extracted.articles
         keys = [key for key, _ in extracted.derived]
-        pairs = _duplicate_pairs(state, extracted, keys, incremental)
-        stories = merge_groups(articles, keys, pairs)
+        with summary.timing("duplicates"):
+            pairs = _duplicate_pairs(state, extracted, keys, incremental)
+            stories = merge_groups(articles, keys, pairs)
         summary.articles, summary.stories = len(articles), len(stories)
         summary.duplicates_merged = len(articles) - len(stories)
         if not stories:
             return None
-        fingerprints = {s.id: fingerprint(s) for s in stories}
-        started = time.perf_counter()
-        known = {id(a): sig for a, (_, sig) in zip(articles, extracted.derived, strict=True)}
-        clustered = _clusters(state, stories, fingerprints, known, incremental)
-        cluster_seconds = round(time.perf_counter() - started, 3)
+        with summary.timing("clusters"):
+            fingerprints = {s.id: fingerprint(s) for s in stories}
+            known = {id(a): sig for a, (_, sig) in zip(articles, extracted.derived, strict=True)}
+            clustered = _clusters(state, stories, fingerprints, known, incremental)
         del keys, known
     release_free_memory()
     name = writer.next_name()
@@ -340,7 +356,7 @@ def _build(  # noqa: PLR0913 - one build's parts
             "stamps": {name: list(e[0].stamp) for name, e in extracted.read.items()}
             | _kept_stamps(state, extracted),
             "cluster_settings": asdict(DEFAULT_SETTINGS),
-            "cluster_seconds": cluster_seconds,
+            "cluster_seconds": summary.phases["clusters"],
             # What an engine without a folder of its own records for /api/health's freshness
             # (OpenSearch keeps it beside the generation; Whoosh writes seed-stamps.json).
             "built_from": {
@@ -350,15 +366,19 @@ def _build(  # noqa: PLR0913 - one build's parts
         },
     )
     base = None if summary.full else live
-    writer.write(stories, clustering.as_clusters(stories, clustered.groups), info, base, progress)
+    with summary.timing("index"):
+        clusters = clustering.as_clusters(stories, clustered.groups)
+        writer.write(stories, clusters, info, base, progress)
     summary.added, summary.deleted = getattr(writer, "written", (len(stories), 0))
-    writer.publish(name)
+    with summary.timing("publish"):
+        writer.publish(name)
     published = Published(
         generation=name,
         counts={"files": len(files), "articles": len(articles), "stories": len(stories)},
         **scan.__dict__,
     )
-    _save(state, extracted, files, pairs, stories, fingerprints, clustered, published, fresh)
+    with summary.timing("state"):
+        _save(state, extracted, files, pairs, stories, fingerprints, clustered, published, fresh)
     return name
 
 

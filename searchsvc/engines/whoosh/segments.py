@@ -270,8 +270,22 @@ def write_segments(
     procs: int,
 ) -> list[Any]:
     """Segments for `items`, in order, written by `procs` forked workers over contiguous slices."""
+    return write_segments_with(ix, items, to_document, procs)[0]
+
+
+def write_segments_with(
+    ix: Index,
+    items: Sequence[Any],
+    to_document: Callable[[Any], Document],
+    procs: int,
+    alongside: Callable[[Sequence[Any]], Any] | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """write_segments, and `alongside(slice)` of each worker's slice computed by that worker
+    (work over every story that would otherwise run on one core after the writers, such as
+    counting the spelling vocabulary); the segments and the per-slice results, in order."""
     if procs <= 1 or len(items) < 2:
-        return write_slice(ix, map(to_document, items))
+        segments = write_slice(ix, map(to_document, items))
+        return segments, [alongside(items)] if alongside else []
     context = multiprocessing.get_context("fork")
     size = -(-len(items) // procs)
     slices = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
@@ -283,19 +297,22 @@ def write_segments(
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_worker,
-                args=(writer, ix, items, start, stop, to_document, os.getpid()),
+                args=(writer, ix, items, start, stop, to_document, alongside, os.getpid()),
                 daemon=True,
             )
             process.start()
             writer.close()
             workers.append((process, reader))
         segments: list[Any] = []
+        results: list[Any] = []
         for _process, reader in workers:
             ok, payload = pickle.loads(reader.recv_bytes())
             if not ok:
                 raise RuntimeError(f"segment writer failed:\n{payload}")
-            segments.extend(payload)
-        return segments
+            segments.extend(payload[0])
+            if alongside:
+                results.append(payload[1])
+        return segments, results
     finally:
         for process, reader in workers:
             reader.close()
@@ -312,14 +329,14 @@ def _worker(
     start: int,
     stop: int,
     to_document: Callable[[Any], Document],
+    alongside: Callable[[Sequence[Any]], Any] | None,
     parent: int,
 ) -> None:
     end_with_parent(parent)
     try:
-        result: tuple[bool, Any] = (
-            True,
-            write_slice(ix, (to_document(items[i]) for i in range(start, stop))),
-        )
+        segments = write_slice(ix, (to_document(items[i]) for i in range(start, stop)))
+        side = alongside(items[start:stop]) if alongside else None
+        result: tuple[bool, Any] = (True, (segments, side))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
         result = (False, traceback.format_exc())
     pipe.send_bytes(pickle.dumps(result))

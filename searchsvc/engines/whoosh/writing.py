@@ -13,7 +13,8 @@ import logging
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -23,7 +24,7 @@ from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh import integrity
 from searchsvc.engines.whoosh.schema import build_schema, story_document, story_from_stored
-from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments
+from searchsvc.engines.whoosh.segments import FastSegmentWriter, commit_with, write_segments_with
 from searchsvc.extract.article import Article
 from searchsvc.model import Cluster
 
@@ -53,20 +54,28 @@ def write_generation(  # noqa: PLR0913 - the parts of one write
     fingerprints: dict[str, str],
     progress: Progress | None,
     parallel_threshold: int,
-) -> tuple[int, int]:
-    """Write the Whoosh index for `stories` into `target`, incrementally when a base exists;
-    (stories added, stories deleted). `fingerprints` tells a changed story from a kept one.
+) -> Written:
+    """Write the Whoosh index for `stories` into `target`, incrementally when a base exists.
+    `fingerprints` tells a changed story from a kept one.
 
     Whoosh segment files are never modified after they are written, so the previous generation's
-    files can be hard-linked into the new folder and only the difference written on top.
+    files can be hard-linked into the new folder and only the difference written on top. Written
+    afresh on several cores, the workers also count the spelling vocabulary of their stories
+    (it was a tenth of a full build, on one core after them).
     """
     ix, to_delete, to_add = _start_from(target, previous, stories, fingerprints)
     procs = 2 if len(to_add) >= parallel_threshold and (os.cpu_count() or 1) > 1 else 1
+    afresh = len(to_add) == len(stories) and not to_delete
     writer = FastSegmentWriter(ix)
+    counted = None
     try:
         _delete(writer, to_delete)
         if procs > 1:
-            segments = write_segments(ix, to_add, story_document, procs)
+            segments, counts = write_segments_with(
+                ix, to_add, story_document, procs, word_counts if afresh else None
+            )
+            if afresh:
+                counted = summed_vocabulary(counts)
             if progress:
                 progress("index", len(to_add), len(to_add))
             commit_with(writer, segments)
@@ -77,7 +86,14 @@ def write_generation(  # noqa: PLR0913 - the parts of one write
             writer.cancel()
         raise
     ix.close()
-    return len(to_add), len(to_delete)
+    return Written(len(to_add), len(to_delete), counted)
+
+
+@dataclass(frozen=True)
+class Written:
+    added: int
+    deleted: int
+    vocabulary: dict[str, int] | None  # vocabulary(stories), when the writers counted it
 
 
 def _start_from(
@@ -208,7 +224,7 @@ class WhooshWriter(GenerationWriter):
         stories = list(stories)
         target = self.temporary_folder(info.name)
         try:
-            self.written = write_generation(
+            written = write_generation(
                 target,
                 previous,
                 stories,
@@ -216,8 +232,12 @@ class WhooshWriter(GenerationWriter):
                 progress,
                 parallel_threshold=info.extra.get("parallel_threshold", 5_000),
             )
+            self.written = (written.added, written.deleted)
             write_side_files(target, info)
-            _write_json(target / gens.VOCAB, _vocabulary_for(previous, stories, fingerprints))
+            words = written.vocabulary
+            if words is None:
+                words = _vocabulary_for(previous, stories, fingerprints)
+            _write_json(target / gens.VOCAB, words)
             _write_json(target / gens.CLUSTERS_FILE, clusters_document(clusters, info))
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
@@ -278,9 +298,22 @@ def _write_json(path: Path, value: object) -> None:
 
 def vocabulary(stories: Iterable[Article]) -> dict[str, int]:
     """Document frequency of every surface word, for "did you mean" suggestions."""
+    return summed_vocabulary([word_counts(stories)])
+
+
+def word_counts(stories: Iterable[Article]) -> Counter[str]:
+    """In how many of `stories` each surface word occurs (any length)."""
     counts: Counter[str] = Counter()
     for story in stories:
         counts.update(_story_words(story))
+    return counts
+
+
+def summed_vocabulary(parts: Sequence[Counter[str]]) -> dict[str, int]:
+    """vocabulary() of consecutive slices' word_counts, in the same order as one count."""
+    counts: Counter[str] = Counter()
+    for part in parts:
+        counts.update(part)
     return {w: n for w, n in counts.items() if len(w) > 2}
 
 
