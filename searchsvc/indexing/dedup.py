@@ -17,6 +17,7 @@ from hashlib import blake2b
 from searchsvc.analysis import strip_accents
 from searchsvc.extract.article import Article, Copy, normalise_for_identity
 from searchsvc.extract.layouts import CAPTION_PREFIXES, CREDIT_NAMES
+from searchsvc.indexing import duplicate_search
 
 __all__ = [
     "CONTAINMENT_THRESHOLD",
@@ -115,26 +116,19 @@ def merge_groups(
 
 
 def duplicate_pairs(keys: list[ShingleKey]) -> list[tuple[int, int]]:
-    """Every pair (i < j) of articles that are the same story (see _same_story); exact."""
-    sets = [key[1] for key in keys]
-    found = []
-    # Sorted, so each article's set is built once for all its candidates, not once per pair: the
-    # 100k news corpus has articles with hundreds of candidate copies.
-    last, shared = -1, set()
-    for index, other in sorted(_candidate_pairs(sets)):
-        if index != last:
-            last, shared = index, set(sets[index])
-        if _same_story(len(shared.intersection(sets[other])), len(sets[index]), len(sets[other])):
-            found.append((index, other))
-    return found
+    """Every pair (i < j) of articles that are the same story (see _same_story); exact
+    (prefix filtering over all articles at once, duplicate_search.py)."""
+    return duplicate_search.duplicate_pairs(
+        [key[1] for key in keys], CONTAINMENT_THRESHOLD, MIN_SHARED_SHINGLES
+    )
 
 
 def pairs_touching(keys: list[ShingleKey], changed: set[int]) -> list[tuple[int, int]]:
     """The pairs of duplicate_pairs(keys) with at least one article in `changed`, found without
     comparing the unchanged articles among themselves (an incremental build keeps those).
 
-    Prefix filtering as in _candidate_pairs, with a prefix any fixed order allows: the smaller set
-    of a pair that reaches the threshold shares a shingle with the larger set among any
+    Prefix filtering as in duplicate_search.py, with a prefix any fixed order allows: the smaller
+    set of a pair that reaches the threshold shares a shingle with the larger set among any
     |S| - needed + 1 of its own, here its numerically smallest hashes (no corpus-wide frequency
     count to make). A changed article's prefix is probed by every article's shingles (it is the
     smaller one), and every article's prefix by the changed articles' shingles (it is).
@@ -272,55 +266,7 @@ def _same_story(shared: int, size: int, other_size: int) -> bool:
     return shared / smaller >= CONTAINMENT_THRESHOLD
 
 
-_FREQUENCY_BUCKETS = 1 << 22
 _UNSIGNED = (1 << 64) - 1
-
-
-def _candidate_pairs(sets: list[array]) -> list[tuple[int, int]]:
-    """Every pair that can reach the containment threshold (prefix filtering; exact, not
-    sampled), without comparing all pairs.
-
-    If the smaller set S shares at least k = floor(threshold * |S|) shingles with the other, then
-    any |S| - k + 1 of S's shingles include a shared one. Taking those as S's rarest (in one global
-    order) keeps the index small and its postings short: common phrases sit at the end of every
-    article's order and are rarely indexed. Articles are visited smallest first, so each probe
-    only meets articles no larger than itself.
-    """
-    frequency = array("I", bytes(4 * _FREQUENCY_BUCKETS))
-    mask = _FREQUENCY_BUCKETS - 1
-    for hashes in sets:
-        for h in hashes:
-            frequency[h & mask] += 1
-
-    # A shingle's holders: one article as a bare int (most are held by one; a list each was
-    # most of the build's peak memory at 100k articles), several as a list.
-    prefix_index: dict[int, int | list[int]] = {}
-    pairs: list[tuple[int, int]] = []
-    for index in sorted(range(len(sets)), key=lambda i: len(sets[i])):
-        hashes = sets[index]
-        if not hashes:
-            continue
-        seen: set[int] = set()
-        for h in filter(prefix_index.__contains__, hashes):  # most miss: skip them in C
-            holders = prefix_index[h]
-            if type(holders) is int:
-                seen.add(holders)
-            else:
-                seen.update(holders)
-        pairs.extend((min(index, other), max(index, other)) for other in seen)
-        needed = max(1, int(CONTAINMENT_THRESHOLD * len(hashes)))
-        # One integer per shingle orders by (frequency, hash): cheaper to sort than tuples.
-        ranked = sorted([(frequency[h & mask] << 64) | h for h in hashes])
-        for rank in ranked[: len(hashes) - needed + 1]:
-            h = rank & _UNSIGNED
-            holders = prefix_index.get(h)
-            if holders is None:
-                prefix_index[h] = index
-            elif type(holders) is int:
-                prefix_index[h] = [holders, index]
-            else:
-                holders.append(index)
-    return pairs
 
 
 def _date_rank(article: Article) -> int:
