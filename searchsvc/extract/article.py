@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+
+from searchsvc.analysis import strip_accents
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def normalise_for_identity(text: str) -> str:
     """Fold case, accents, quotes and punctuation so trivial re-encodings keep the same identity."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", folded.lower()).strip()
+    return _NON_WORD.sub(" ", strip_accents(text).lower()).strip()
 
 
 def content_id(title: str | None, body: tuple[str, ...]) -> str:

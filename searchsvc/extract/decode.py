@@ -15,6 +15,10 @@ _BOMS = (
 )
 
 
+# Control characters other than tab, newlines, vertical tab, form feed and carriage return.
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 class NotText(ValueError):
     """The bytes are not text in any encoding we can recognise."""
 
@@ -26,7 +30,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return bool(sample) and control / len(sample) > 0.1
 
 
