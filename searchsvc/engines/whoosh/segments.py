@@ -48,8 +48,30 @@ class MemoryPool:
 
     def __init__(self) -> None:
         self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        # The analyzer fast path's postings, by field then term text: no key tuple and no
+        # encoding per posting (once per term at settle()).
+        self.texts: dict[str, dict[str, tuple[array, array, list]]] = {}
         self.fieldnames: set[str] = set()
         self.count = 0
+
+    def settle(self) -> dict[tuple[str, bytes], tuple[array, array, list]]:
+        """`terms` with the fast path's postings moved in (docnums kept ascending)."""
+        terms = self.terms
+        for fieldname, texts in self.texts.items():
+            for text, held in texts.items():
+                key = (fieldname, text.encode("utf-8"))
+                if key in terms:  # the same field's postings also came the slow way
+                    rows = sorted(zip(*terms[key], strict=True), key=lambda row: row[0])
+                    rows += zip(*held, strict=True)
+                    rows.sort(key=lambda row: row[0])
+                    held = (
+                        array("I", [r[0] for r in rows]),
+                        array("d", [r[1] for r in rows]),
+                        [r[2] for r in rows],
+                    )
+                terms[key] = held
+        self.texts.clear()
+        return terms
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Whoosh's pool interface (merged segments' postings arrive through it)."""
@@ -70,8 +92,9 @@ class MemoryPool:
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Whoosh's order: field, term, docnum (merged segments may add out of docnum order)."""
-        for key in sorted(self.terms):
-            docnums, weights, values = self.terms[key]
+        terms = self.settle()
+        for key in sorted(terms):
+            docnums, weights, values = terms[key]
             rows = zip(docnums, weights, values, strict=True)
             if any(a > b for a, b in zip(docnums, docnums[1:], strict=False)):
                 rows = iter(sorted(rows, key=lambda row: row[0]))
@@ -83,6 +106,7 @@ class MemoryPool:
 
     def cleanup(self) -> None:
         self.terms.clear()
+        self.texts.clear()
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -152,7 +176,10 @@ class FastSegmentWriter(SegmentWriter):
         """field.index(value) straight into the pool (weights are frequencies times the field
         boost: no document boosts here); returns the field's length for this document."""
         pool = self.pool
-        terms, fieldnames = pool.terms, pool.fieldnames
+        texts = pool.texts.get(fieldname)
+        if texts is None:
+            pool.fieldnames.add(fieldname)
+            texts = pool.texts[fieldname] = {}
         boost = field.format.field_boost
         length = 0
         found = field.analyzer.term_positions(value)
@@ -160,16 +187,16 @@ class FastSegmentWriter(SegmentWriter):
         for text, positions in found.items():
             freq = len(positions)
             length += freq
+            # A new bytes object each time, even for equal values: Whoosh pickles a block's
+            # values as a list, and pickle would refer back to a repeated object.
             if freq == 1:
                 vbytes = _ONE + dumps(positions, 2)
             else:
                 deltas = [b - a for a, b in zip([0, *positions], positions, strict=False)]
                 vbytes = pack_uint(freq) + dumps(deltas, 2)
-            key = (fieldname, text.encode("utf-8"))
-            held = terms.get(key)
+            held = texts.get(text)
             if held is None:
-                fieldnames.add(fieldname)
-                held = terms[key] = (array("I"), array("d"), [])
+                held = texts[text] = (array("I"), array("d"), [])
             held[0].append(docnum)
             held[1].append(float(freq) * boost)
             held[2].append(vbytes)
@@ -195,7 +222,7 @@ class FastSegmentWriter(SegmentWriter):
         """FieldWriter.add_postings a term at a time: each block's lists filled in one go, with
         the statistics add_posting would have kept (documents' lengths as the length column
         stores them: one byte each, see _stored_lengths)."""
-        writer, terms = self.fieldwriter, self.pool.terms
+        writer, terms = self.fieldwriter, self.pool.settle()
         lastfn = None
         lengths: dict[int, int | None] = {}
         for key in sorted(terms):
