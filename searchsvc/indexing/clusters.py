@@ -41,6 +41,7 @@ from pathlib import Path
 from searchsvc.analysis import strip_accents
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract.article import Article
+from searchsvc.indexing import similar_search
 from searchsvc.indexing.dedup import comparable_text
 from searchsvc.model import Cluster
 
@@ -167,7 +168,10 @@ def similar_pairs(
 ) -> list[tuple[float, int, int]]:
     """(estimated Jaccard, i, j) for candidate pairs close enough in time and text; only those
     with a story in `among` when given (an incremental build keeps the others). `postings`:
-    postings_of(signatures), when the caller has it."""
+    postings_of(signatures), when the caller has it. Over every story (a full build), the same
+    pairs come from array operations (similar_search.py), ascending by (i, j)."""
+    if among is None and postings is None:
+        return similar_search.similar_pairs(signatures, settings)
     postings = postings if postings is not None else postings_of(signatures)
     shared: Counter[tuple[int, int]] = Counter()
     if among is None:
