@@ -27,7 +27,7 @@ from searchsvc import create_app
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.indexing.pipeline import build
 from searchsvc.web.openapi import openapi_document
-from tests.support import ROOT, SEEDS, require
+from tests.support import ROOT, SEEDS, make_news_files, require
 from tests.support.engines import OpenSearchPrefixes
 from tests.support.web import LiveServer
 
@@ -57,6 +57,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if used & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def news_files(tmp_path_factory) -> Path:
+    """1,000 files of the shared news corpus, made once per run (read them, copy to change)."""
+    return make_news_files(tmp_path_factory.mktemp("news") / "files", 1000)
 
 
 @pytest.fixture(scope="session")

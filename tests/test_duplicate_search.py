@@ -10,8 +10,6 @@ step sizes at their defaults and shrunk so every loop runs many times.
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from array import array
 from pathlib import Path
 
@@ -26,9 +24,6 @@ from searchsvc.indexing.dedup import (
     pairs_touching,
     shingle_key,
 )
-from tests.support import SHARED_DATA, require
-
-NEWS_FILES = 1000
 
 
 def reference_pairs(sets: list[array]) -> list[tuple[int, int]]:
@@ -66,18 +61,10 @@ def near_copies(sets: list[array], rng: random.Random) -> list[array]:
 
 
 @pytest.fixture(scope="module")
-def news_sets(tmp_path_factory) -> list[array]:
-    script = SHARED_DATA / "news" / "make_corpus.py"
-    require(script.exists(), f"{script} is missing (the shared news corpus)")
-    folder = tmp_path_factory.mktemp("dupnews")
-    subprocess.run(
-        [sys.executable, str(script), "--n", str(NEWS_FILES), "--out", str(folder)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+def news_sets(news_files: Path) -> list[array]:
     sets = [
         shingle_key(article)[1]
-        for path in sorted(Path(folder).glob("*.txt"))
+        for path in sorted(news_files.glob("*.txt"))
         for article in extract_file(path, path.name)
     ]
     return sets + near_copies(sets, random.Random(7))

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,6 @@ import pytest
 from searchsvc.cli import main
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.indexing.pipeline import build
-from tests.support import SHARED_DATA, require
 
 NEWS_FILES = 1000
 
@@ -52,19 +49,6 @@ def test_any_change_to_what_a_build_reads_builds(seeds_copy: Path, tmp_path: Pat
     touched = build(seeds_copy, root, max_bytes=10_000)
     assert touched.generation == "gen-000004" and touched.files_read == 1
     assert touched.added == 0  # the same story: nothing rewritten in the index
-
-
-@pytest.fixture(scope="module")
-def news_files(tmp_path_factory) -> Path:
-    script = SHARED_DATA / "news" / "make_corpus.py"
-    require(script.exists(), f"{script} is missing (the shared news corpus)")
-    folder = tmp_path_factory.mktemp("news") / "files"
-    subprocess.run(
-        [sys.executable, str(script), "--n", str(NEWS_FILES), "--out", str(folder)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return folder
 
 
 def change_some(seeds: Path, share: float, round_: int) -> None:

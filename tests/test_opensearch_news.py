@@ -6,8 +6,6 @@ natural-language feedback round below the head, and prefix expansions capped by 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.support import SHARED_DATA, require
+from tests.support import make_news_files, require
 from tests.support.engines import plan_for, stories_and_clusters
 
 pytest.importorskip("opensearchpy")
@@ -45,15 +43,8 @@ NO_FEEDBACK = replace(DEFAULT_RANKING, feedback_docs=0)
 
 @pytest.fixture(scope="session")
 def news_index(tmp_path_factory) -> Path:
-    script = SHARED_DATA / "news" / "make_corpus.py"
-    require(script.exists(), f"{script} is missing (the shared news corpus)")
     root = tmp_path_factory.mktemp("news")
-    files = root / "files"
-    subprocess.run(
-        [sys.executable, str(script), "--n", str(NEWS_STORIES), "--out", str(files)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    files = make_news_files(root / "files", NEWS_STORIES)
     build(files, root / "index")
     return root / "index"
 

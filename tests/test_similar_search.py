@@ -10,8 +10,6 @@ posting limits, shared-hash counts and short sketches.
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from array import array
 from dataclasses import replace
 from pathlib import Path
@@ -27,9 +25,6 @@ from searchsvc.indexing.clusters import (
     signature,
     similar_pairs,
 )
-from tests.support import SHARED_DATA, require
-
-NEWS_FILES = 1000
 
 
 def by_loop(signatures: list, settings) -> list[tuple[float, int, int]]:
@@ -38,18 +33,10 @@ def by_loop(signatures: list, settings) -> list[tuple[float, int, int]]:
 
 
 @pytest.fixture(scope="module")
-def news_signatures(tmp_path_factory) -> list[Signature | None]:
-    script = SHARED_DATA / "news" / "make_corpus.py"
-    require(script.exists(), f"{script} is missing (the shared news corpus)")
-    folder = tmp_path_factory.mktemp("simnews")
-    subprocess.run(
-        [sys.executable, str(script), "--n", str(NEWS_FILES), "--out", str(folder)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+def news_signatures(news_files: Path) -> list[Signature | None]:
     stories = [
         article
-        for path in sorted(Path(folder).glob("*.txt"))
+        for path in sorted(news_files.glob("*.txt"))
         for article in extract_file(path, path.name)
     ]
     rng = random.Random(11)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -42,11 +40,10 @@ from searchsvc.model import SearchRequest
 from searchsvc.query import parse
 from searchsvc.ranking import DEFAULT_RANKING, searchable_words
 from searchsvc.search import search
-from tests.support import SHARED_DATA, require
+from tests.support import make_news_files
 
 pytestmark = pytest.mark.slow
 
-MAKE_CORPUS = SHARED_DATA / "news" / "make_corpus.py"
 FILES = 1500
 KEYWORD_QUERIES = [
     "said",
@@ -66,14 +63,9 @@ SENTENCE = "central bank raises interest rates to fight inflation in the economy
 def realistic(tmp_path_factory: pytest.TempPathFactory) -> WhooshGeneration:
     """Built once per session: 600 files, then 500 more, then the rest with 20 files removed
     and 20 changed (deleted and re-added); three segments, the first with deletions."""
-    require(MAKE_CORPUS.is_file(), f"{MAKE_CORPUS} is missing")
     folder = tmp_path_factory.mktemp("realistic")
     corpus, seeds, root = folder / "corpus", folder / "seeds", folder / "index"
-    subprocess.run(
-        [sys.executable, str(MAKE_CORPUS), "--n", str(FILES), "--out", str(corpus)],
-        check=True,
-        capture_output=True,
-    )
+    make_news_files(corpus, FILES)
     files = sorted(corpus.iterdir())
     seeds.mkdir()
     for start, stop in ((0, 600), (600, 1100), (1100, FILES)):

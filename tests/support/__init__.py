@@ -7,6 +7,8 @@ tests/conftest.py.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,16 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+def make_news_files(folder: Path, count: int) -> Path:
+    """`count` article files of the shared news corpus (its make_corpus.py: real articles, some
+    published as copies and rewrites) in `folder`."""
+    script = SHARED_DATA / "news" / "make_corpus.py"
+    require(script.is_file(), f"{script} is missing (the shared news corpus)")
+    subprocess.run(
+        [sys.executable, str(script), "--n", str(count), "--out", str(folder)],
+        check=True,
+        capture_output=True,
+    )
+    return folder
