@@ -58,6 +58,7 @@ def child_build_this(seeds: str, root: str, full: str) -> dict:
         "added": summary.added,
         "deleted": summary.deleted,
         "files_read": summary.files_read,
+        "phases": summary.phases,
     }
 
 
@@ -432,6 +433,7 @@ def main() -> None:
                 incremental_tree_pss_mb=inc["tree_pss_mb"],
             )
         this["stories"] = full_this["stories"]
+        this["phases_full"], this["phases_incremental"] = full_this["phases"], inc_this["phases"]
         this["incremental_changed_files"] = changed
         this["incremental_added"], this["incremental_deleted"] = (
             inc_this["added"],
@@ -515,6 +517,10 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
         a, b = this[key], fts.get(key)
         r = f"{a / b:.2f}" if b else ""
         print(f"{label:32} {a:>10{fmt}} {b if b is None else format(b, fmt):>10} {r:>7}")
+    if "phases_full" in this:
+        print(f"\n{'build stage (s)':16} {'full':>9} {'1 %':>9}")
+        for phase, seconds in this["phases_full"].items():
+            print(f"{phase:16} {seconds:>9.1f} {this['phases_incremental'].get(phase, 0):>9.2f}")
     heads = ("this p50", "this max", "FTS5 p50", "FTS5 max")
     print(f"\n{'query kind':16} {'n':>4} " + " ".join(f"{h:>9}" for h in heads))
     for kind, samples in kinds_this.items():
