@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,6 @@ from searchsvc.engines.whoosh.ranking import natural_query, weighting
 from searchsvc.engines.whoosh.snippets import best_passage
 from searchsvc.extract.article import normalise_for_identity
 from searchsvc.indexing import pipeline as indexer
-from searchsvc.indexing.dedup import _fold_for_identity
 from searchsvc.model import Filters
 from searchsvc.query import parse
 from searchsvc.ranking import DEFAULT_RANKING, searchable_words
@@ -84,9 +84,14 @@ def test_snippet_matches_are_the_tokens_a_whole_text_pass_finds(text):
     ]
 
 
-def test_dedup_folding_equals_identity_folding():
-    for text in [*seed_texts(), TRICKY, "ﬁ ½ Ü"]:
-        assert _fold_for_identity(text) == normalise_for_identity(text)
+def test_identity_folding_equals_folding_every_character():
+    """normalise_for_identity walks only non-ASCII runs (analysis.strip_accents): the same as
+    decomposing the whole text and dropping every combining mark."""
+    every_character = "".join(chr(c) for c in range(0x20, 0x30000) if not 0xD800 <= c < 0xE000)
+    for text in [*seed_texts(), TRICKY, "ﬁ ½ Ü", every_character]:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        assert normalise_for_identity(text) == re.sub(r"[\W_]+", " ", plain.lower()).strip()
 
 
 def compiled(opened, q: str):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from hashlib import blake2b
 
-from searchsvc.analysis import strip_accents
 from searchsvc.extract.article import Article, Copy, normalise_for_identity
 from searchsvc.extract.layouts import CAPTION_PREFIXES, CREDIT_NAMES
 from searchsvc.indexing import duplicate_search
@@ -229,17 +228,7 @@ def comparable_text(article: Article) -> str:
 
 def normalise_for_shingles(text: str) -> list[str]:
     """Words with case, quotes, apostrophes and punctuation folded, and no leading photo credit."""
-    words = _fold_for_identity(text)
-    return _LEADING_CREDIT.sub("", words).split()
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def _fold_for_identity(text: str) -> str:
-    """normalise_for_identity (extract.article), with analysis.strip_accents: the accents of
-    non-ASCII runs only."""
-    return _NON_WORD.sub(" ", strip_accents(text).lower()).strip()
+    return _LEADING_CREDIT.sub("", normalise_for_identity(text)).split()
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[Shingle]:
