@@ -281,6 +281,8 @@ def _live_name(engine: Engine) -> str | None:
     except IndexDamaged as damaged:
         log.warning("%s: building every story afresh", damaged)
         return None
+    finally:  # the build reads nothing else through it: not its searcher for the whole build
+        engine.release_readers()
 
 
 def _up_to_date(summary: BuildSummary, published: Published, started: float) -> BuildSummary:
