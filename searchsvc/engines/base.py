@@ -165,7 +165,7 @@ class Engine(ABC):
     def release_readers(self) -> None:  # noqa: B027 - optional: most engines hold nothing
         """Drop what reading opened (searchers, caches) yet stay usable: the next read opens
         again. A build asks the live generation only its name, and an open Whoosh searcher
-        holds a copy of the generation's segment files for as long as it is kept (a third of
+        holds a copy of the generation's segment files for as long as it is kept (a fifth of
         an incremental build's memory at 10k stories)."""
 
 
