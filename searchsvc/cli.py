@@ -157,8 +157,9 @@ def index_command(
     if not settings.seeds.is_dir():
         raise click.ClickException(f"seeds folder {settings.seeds} does not exist")
     if if_stale:
+        reader = open_engine(settings)
         try:
-            live = open_engine(settings).live()
+            live = reader.live()
         except IndexDamaged as exc:
             echo(f"Rebuilding: {exc}", err=True)
             live = None
@@ -168,6 +169,9 @@ def index_command(
         if live is not None and not fresh["stale"]:
             echo(f"Index {live.name} is up to date with {settings.seeds}/.")
             return
+        # Not kept through the build: an open Whoosh searcher holds a copy of its segments.
+        del live
+        reader.release_readers()
     from searchsvc.indexing.pipeline import build
 
     progress = _Progress()

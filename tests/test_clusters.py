@@ -23,7 +23,13 @@ from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.generations import CLUSTERS_FILE
 from searchsvc.extract import extract_file
 from searchsvc.extract.article import Article
-from searchsvc.indexing.clusters import DEFAULT_SETTINGS, cluster_stories
+from searchsvc.indexing.clusters import (
+    DEFAULT_SETTINGS,
+    cluster_stories,
+    postings_of,
+    signature,
+    sketch_hashes,
+)
 from searchsvc.indexing.pipeline import build
 from searchsvc.search import SearchRequest, search
 from searchsvc.web.openapi import openapi_document
@@ -110,6 +116,17 @@ def test_copies_cluster_with_their_original_and_nothing_else():
 def test_the_clustering_is_the_same_in_every_run():
     articles = [a for path in sorted(SEEDS.iterdir()) for a in extract_file(path, path.name)]
     assert cluster_stories(articles) == cluster_stories(list(articles))
+
+
+def test_postings_of_some_hashes_are_those_of_all_restricted_to_them():
+    """An incremental build looks up only some hashes' postings (all of them were its peak
+    memory); they must be exactly what the full postings hold for those hashes."""
+    articles = [a for path in sorted(SEEDS.iterdir()) for a in extract_file(path, path.name)]
+    signatures = [signature(article) for article in articles]
+    every = postings_of(signatures)
+    wanted = sketch_hashes(signatures[::3]) | {12345}  # a hash no sketch holds
+    assert postings_of(signatures, wanted) == {h: every[h] for h in wanted if h in every}
+    assert sketch_hashes(signatures) == set(every)
 
 
 def load_make_corpus():

@@ -32,7 +32,7 @@ import time
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from itertools import combinations
@@ -168,8 +168,9 @@ def similar_pairs(
 ) -> list[tuple[float, int, int]]:
     """(estimated Jaccard, i, j) for candidate pairs close enough in time and text; only those
     with a story in `among` when given (an incremental build keeps the others). `postings`:
-    postings_of(signatures), when the caller has it. Over every story (a full build), the same
-    pairs come from array operations (similar_search.py), ascending by (i, j)."""
+    postings_of(signatures), when the caller has it (with `among`, of the hashes of its
+    sketches at least). Over every story (a full build), the same pairs come from array
+    operations (similar_search.py), ascending by (i, j)."""
     if among is None and postings is None:
         return similar_search.similar_pairs(signatures, settings)
     postings = postings if postings is not None else postings_of(signatures)
@@ -205,14 +206,31 @@ def similar_pairs(
     return pairs
 
 
-def postings_of(signatures: list[Signature | None]) -> dict[int, list[int]]:
-    """Sketch hash → the stories (ascending) whose sketch holds it."""
+def postings_of(
+    signatures: list[Signature | None], only: set[int] | None = None
+) -> dict[int, list[int]]:
+    """Sketch hash → the stories (ascending) whose sketch holds it; of the hashes in `only`
+    when given (an incremental build looks up a few: all of them took 85 MB at 10k stories)."""
     postings: dict[int, list[int]] = defaultdict(list)
     for index, signature in enumerate(signatures):
-        if signature is not None:
+        if signature is None:
+            continue
+        if only is None:
             for value in signature.sketch:
                 postings[value].append(index)
+        else:
+            for value in only.intersection(signature.sketch):
+                postings[value].append(index)
     return postings
+
+
+def sketch_hashes(signatures: Iterable[Signature | None]) -> set[int]:
+    """Every hash of these sketches (the postings stale_stories or similar_pairs look up)."""
+    hashes: set[int] = set()
+    for signature in signatures:
+        if signature is not None:
+            hashes.update(signature.sketch)
+    return hashes
 
 
 def _counts(holders: int, settings: ClusterSettings) -> bool:
@@ -231,7 +249,8 @@ def stale_stories(
     (new, or a new signature), and every story holding a hash whose posting crossed
     `max_posting` (or 1) because changed stories took it or `gone` signatures (the old ones of
     changed and removed stories) left it: the pairs sharing that hash count differently now.
-    `postings` is postings_of(signatures)."""
+    `postings` is postings_of(signatures), of every hash of the changed and gone sketches at
+    least."""
     delta: Counter[int] = Counter()
     for index in changed:
         if signatures[index] is not None:

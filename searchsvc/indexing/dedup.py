@@ -146,14 +146,17 @@ def pairs_touching(keys: list[ShingleKey], changed: set[int]) -> list[tuple[int,
     for index, hashes in enumerate(sets):
         if not hashes:
             continue
+        # One set for all of the article's lookups: each pass over the array makes an int per
+        # hash, and intersecting it once per candidate was two thirds of a 100k rebuild's dedup.
+        members = set(hashes)
         candidates: set[int] = set()
-        for h in filter(by_prefix.__contains__, hashes):  # most miss: skip them in C
+        for h in filter(by_prefix.__contains__, members):  # most miss: skip them in C
             candidates.update(by_prefix[h])
         for h in filter(by_shingle.__contains__, _prefix(hashes)):
             candidates.update(by_shingle[h])
         candidates.discard(index)
         for other in candidates:
-            shared = len(changed_sets[other].intersection(hashes))
+            shared = len(changed_sets[other] & members)
             if _same_story(shared, len(hashes), len(sets[other])):
                 found.add((min(index, other), max(index, other)))
     return sorted(found)

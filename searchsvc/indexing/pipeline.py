@@ -294,6 +294,8 @@ def _live_name(engine: Engine) -> str | None:
     except IndexDamaged as damaged:
         log.warning("%s: building every story afresh", damaged)
         return None
+    finally:  # the build reads nothing else through it: not its searcher for the whole build
+        engine.release_readers()
 
 
 def _up_to_date(summary: BuildSummary, published: Published, started: float) -> BuildSummary:
@@ -432,7 +434,8 @@ def _clusters(
     for index, story in enumerate(stories):
         old = previous.pop(story.id, None)
         if old is not None and old[0] == fingerprints[story.id]:
-            signatures.append(pickle.loads(old[1]))
+            # The same signature as stored; the article's own (held anyway) when it has one.
+            signatures.append(known[id(story)] if id(story) in known else pickle.loads(old[1]))
             continue
         changed.add(index)
         signatures.append(known[id(story)] if id(story) in known else signature(story, settings))
@@ -444,8 +447,15 @@ def _clusters(
         groups = clustering.groups_of(stories, pairs, settings)
         return Clustered(signatures, groups, pairs, set(range(len(stories))), gone)
     old_signatures = [s for _, blob in previous.values() if (s := pickle.loads(blob)) is not None]
-    postings = clustering.postings_of(signatures)
+    del previous
+    # Only the postings looked up: those of the hashes the changed and gone sketches hold, then
+    # those of the stale stories' (all of them were the incremental build's peak).
+    wanted = clustering.sketch_hashes([*(signatures[i] for i in changed), *old_signatures])
+    postings = clustering.postings_of(signatures, wanted)
     stale = clustering.stale_stories(signatures, changed, old_signatures, settings, postings)
+    postings = clustering.postings_of(
+        signatures, clustering.sketch_hashes(signatures[i] for i in stale)
+    )
     index_of = {story.id: i for i, story in enumerate(stories)}
     kept = []
     for story_id, other_id, similarity in state.similar_pairs():

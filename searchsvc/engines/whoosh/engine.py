@@ -315,3 +315,10 @@ class WhooshEngine(Engine):
         if self._open is not None:
             self._open.close()
             self._open = None
+
+    def release_readers(self) -> None:
+        """close(): the live generation is opened again by its next use."""
+        with self._lock:
+            opened, self._open = self._open, None
+        if opened is not None:
+            opened.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from searchsvc.analysis import surface_word_set
 from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
@@ -34,10 +35,18 @@ SIDE_FILES = (gens.CACHE, gens.VOCAB, gens.STAMPS, gens.DERIVED, gens.META, inte
 log = logging.getLogger("searchsvc")
 
 
+def open_for_build(folder: Path) -> whoosh_index.Index:
+    """whoosh.index.open_dir without memory maps: through a map, Whoosh copies every segment
+    file it opens into a BytesIO (the terms, postings and stored fields of the whole index),
+    and the pages read through the map count too; a build reads only a few documents and
+    terms of them (the ids to delete, the stories gone, segments merged). Same files written."""
+    return FileStorage(str(folder), supports_mmap=False).open_index()
+
+
 def same_schema(generation: gens.Generation) -> bool:
     """False when the schema gained or lost a field since `generation`: then rebuild fully."""
     try:
-        ix = whoosh_index.open_dir(str(generation.path))
+        ix = open_for_build(generation.path)
     except Exception as exc:  # noqa: BLE001 - a damaged index fails in many unpickling ways
         log.warning("%s cannot be opened (%r): writing every story afresh", generation.name, exc)
         return False
@@ -116,7 +125,7 @@ def _start_from(
     )
     to_delete = [i for i, fp in old.items() if fingerprints.get(i) != fp]
     to_add = [s for s in stories if old.get(s.id) != fingerprints[s.id]]
-    return whoosh_index.open_dir(str(target)), to_delete, to_add
+    return open_for_build(target), to_delete, to_add
 
 
 def reusable(previous: gens.Generation) -> bool:
@@ -177,7 +186,7 @@ def _add_one_by_one(
 
 def stored_stories(folder: gens.Generation, story_ids: list[str]) -> list[Article]:
     """The stories of `folder` with these ids (ValueError names one that is missing)."""
-    ix = whoosh_index.open_dir(str(folder.path))
+    ix = open_for_build(folder.path)
     try:
         with ix.searcher() as searcher:
             found = []
