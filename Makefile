@@ -35,12 +35,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check searchsvc tests benchmarks
-	$(BIN)/ruff format --check searchsvc tests benchmarks
+	$(BIN)/ruff check searchsvc tests benchmarks opensearch
+	$(BIN)/ruff format --check searchsvc tests benchmarks opensearch
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format searchsvc tests benchmarks
-	$(BIN)/ruff check --fix searchsvc tests benchmarks
+	$(BIN)/ruff format searchsvc tests benchmarks opensearch
+	$(BIN)/ruff check --fix searchsvc tests benchmarks opensearch
 
 bench-extraction: $(VENV)/.installed-test
 

@@ -3,7 +3,7 @@
 
 Python 3 standard library only, so it runs before any virtualenv exists.
 
-    python3 opensearch/cluster.py up            # build the launcher if needed, start, wait for green
+    python3 opensearch/cluster.py up            # build the launcher if needed, start, wait green
     python3 opensearch/cluster.py down          # SIGTERM (then SIGKILL) the nodes of OPENSEARCH_DIR
     python3 opensearch/cluster.py status        # per node: ports, pid, alive, RSS; cluster health
     python3 opensearch/cluster.py url           # the comma-separated node URLs
@@ -28,6 +28,7 @@ Environment (all optional):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -84,7 +85,9 @@ class Cluster:
             raise Failure(f"OPENSEARCH_HEAP={self.heap!r} is not a JVM size such as 512m or 1g")
         self.timeout = env_int("OPENSEARCH_TIMEOUT", 180)
         # Keep clusters of different OPENSEARCH_DIRs apart even if their ports were to overlap.
-        self.name = "searchsvc-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.dir.name.lstrip(".")).strip("-")
+        self.name = "searchsvc-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.dir.name.lstrip(".")).strip(
+            "-"
+        )
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -125,7 +128,9 @@ class Cluster:
 
     def check_index(self, i: int) -> None:
         if not 0 <= i < self.nodes:
-            raise Failure(f"node index {i} is out of range: this cluster has nodes 0..{self.nodes - 1}")
+            raise Failure(
+                f"node index {i} is out of range: this cluster has nodes 0..{self.nodes - 1}"
+            )
 
     # -- processes ------------------------------------------------------------------------------
 
@@ -170,7 +175,10 @@ class Cluster:
             return str(Path(java_home) / "bin" / "java")
         found = shutil.which("java")
         if not found:
-            raise Failure("no `java` on PATH and no JAVA_HOME: install a JDK 17 (apt-get install openjdk-17-jdk-headless)")
+            raise Failure(
+                "no `java` on PATH and no JAVA_HOME: install a JDK 17 "
+                "(apt-get install openjdk-17-jdk-headless)"
+            )
         return found
 
     def settings(self, i: int) -> list[str]:
@@ -197,8 +205,12 @@ class Cluster:
         else:
             # Every node knows every transport address; the first start bootstraps the cluster
             # from these cluster-manager-eligible node names (ignored once a cluster state exists).
-            s["discovery.seed_hosts"] = ",".join(f"127.0.0.1:{self.transport_port(j)}" for j in range(self.nodes))
-            s["cluster.initial_cluster_manager_nodes"] = ",".join(f"node-{j}" for j in range(self.nodes))
+            s["discovery.seed_hosts"] = ",".join(
+                f"127.0.0.1:{self.transport_port(j)}" for j in range(self.nodes)
+            )
+            s["cluster.initial_cluster_manager_nodes"] = ",".join(
+                f"node-{j}" for j in range(self.nodes)
+            )
         return [f"{k}={v}" for k, v in s.items()]
 
     def command(self, i: int) -> list[str]:
@@ -221,7 +233,8 @@ class Cluster:
             "-Dio.netty.noUnsafe=true",
             "-Dio.netty.noKeySetOptimization=true",
             "-Dio.netty.recycler.maxCapacityPerThread=0",
-            # The node closes itself on SIGTERM and logs while doing so: log4j must not shut down first.
+            # The node closes itself on SIGTERM and logs while doing so: log4j must not shut
+            # down first.
             "-Dlog4j.shutdownHookEnabled=false",
             "-Dlog4j2.disable.jmx=true",
             f"-Dopensearch.path.conf={HERE / 'config'}",
@@ -245,7 +258,9 @@ class Cluster:
         self.check_ports(i)
         log = self.log_file(i)
         if log.exists():
-            log.replace(log.with_name(log.name + ".1"))  # keep the previous run's log for post-mortems
+            log.replace(
+                log.with_name(log.name + ".1")
+            )  # keep the previous run's log for post-mortems
         with open(log, "ab") as out:
             proc = subprocess.Popen(
                 self.command(i),
@@ -253,10 +268,13 @@ class Cluster:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # detached: survives this script, not killed by Ctrl-C in make
+                start_new_session=True,  # detached: survives this script and Ctrl-C in make
             )
         self.pid_file(i).write_text(f"{proc.pid}\n")
-        say(f"started node-{i} (pid {proc.pid}, http {self.http_port(i)}, transport {self.transport_port(i)}, log {log})")
+        say(
+            f"started node-{i} (pid {proc.pid}, http {self.http_port(i)}, "
+            f"transport {self.transport_port(i)}, log {log})"
+        )
         return proc.pid
 
     def stop(self, indices: list[int], grace: float = 30.0) -> None:
@@ -264,10 +282,8 @@ class Cluster:
         for i, pid in pids.items():
             if pid:
                 say(f"stopping node-{i} (pid {pid})")
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + grace
         while any(self.alive(i) for i, pid in pids.items() if pid) and time.monotonic() < deadline:
             reap_children()
@@ -275,10 +291,8 @@ class Cluster:
         for i, pid in pids.items():
             if pid and self.alive(i):
                 say(f"node-{i} (pid {pid}) still running after {grace:.0f} s: SIGKILL")
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 wait_gone(lambda i=i: self.alive(i), 10)
             self.pid_file(i).unlink(missing_ok=True)
 
@@ -304,7 +318,9 @@ class Cluster:
             for i in range(self.nodes):
                 if not self.alive(i) and not self.still_alive(i):
                     raise NodeDied(i)
-            answering = [i for i in range(self.nodes) if get_json(self.url(i) + "/", timeout=1.0) is not None]
+            answering = [
+                i for i in range(self.nodes) if get_json(self.url(i) + "/", timeout=1.0) is not None
+            ]
             h = self.health(answering) if answering else None
             status = h.get("status", "?") if h else "-"
             joined = h.get("number_of_nodes", 0) if h else 0
@@ -315,17 +331,34 @@ class Cluster:
                 and (need_node is None or need_node in answering)
                 and not h.get("timed_out")
             ):
-                say(f"cluster {self.name} is green: {joined} node(s) after {time.monotonic() - t0:.1f} s")
+                say(
+                    f"cluster {self.name} is green: {joined} node(s) after "
+                    f"{time.monotonic() - t0:.1f} s"
+                )
                 return
-            if h and joined == self.nodes and status == "yellow" and not any(
-                h.get(k) for k in ("initializing_shards", "relocating_shards", "delayed_unassigned_shards", "number_of_pending_tasks")
+            if (
+                h
+                and joined == self.nodes
+                and status == "yellow"
+                and not any(
+                    h.get(k)
+                    for k in (
+                        "initializing_shards",
+                        "relocating_shards",
+                        "delayed_unassigned_shards",
+                        "number_of_pending_tasks",
+                    )
+                )
             ):
                 stuck_since = stuck_since or time.monotonic()
                 if time.monotonic() - stuck_since > STUCK_YELLOW_SECONDS:
                     raise StuckYellow(h)
             else:
                 stuck_since = None
-            line = f"http up {len(answering)}/{self.nodes}, joined {joined}/{self.nodes}, health {status}"
+            line = (
+                f"http up {len(answering)}/{self.nodes}, joined {joined}/{self.nodes}, "
+                f"health {status}"
+            )
             if h and h.get("unassigned_shards"):
                 line += f", unassigned shards {h['unassigned_shards']}"
             now = time.monotonic()
@@ -346,8 +379,9 @@ class NodeDied(Failure):
 class StuckYellow(Failure):
     def __init__(self, health: dict) -> None:
         super().__init__(
-            f"every node has joined but {health.get('unassigned_shards')} shard(s) stay unassigned with nothing "
-            f"recovering for {STUCK_YELLOW_SECONDS} s: an index asks for more replicas than the cluster has "
+            f"every node has joined but {health.get('unassigned_shards')} shard(s) stay "
+            f"unassigned with nothing recovering for {STUCK_YELLOW_SECONDS} s: an index asks "
+            "for more replicas than the cluster has "
             "nodes for (see GET /_cluster/allocation/explain); the cluster itself is up"
         )
 
@@ -449,7 +483,10 @@ def ensure_built() -> None:
     mvn = os.environ.get("MVN", "").strip() or "mvn"
     if not shutil.which(mvn):
         raise Failure(f"`{mvn}` not found: Maven builds the node launcher (apt-get install maven)")
-    say("building the launcher with Maven (the first build downloads ~85 MB of jars and plugins to ~/.m2) ...")
+    say(
+        "building the launcher with Maven "
+        "(the first build downloads ~85 MB of jars and plugins to ~/.m2) ..."
+    )
     t0 = time.monotonic()
     # copy-dependencies never deletes a jar dropped from the pom: start lib afresh when the pom
     # changed. (Not otherwise: running nodes of another OPENSEARCH_DIR read their jars from here.)
@@ -488,12 +525,13 @@ def cmd_up(cluster: Cluster) -> int:
             old.adopt_saved_layout()
             if any(old.alive(i) for i in range(old.nodes)):
                 raise Failure(
-                    f"{cluster.dir} holds a running cluster of {saved.get('nodes')} node(s) on port "
-                    f"{saved.get('port')}; run `down` first or choose another OPENSEARCH_DIR"
+                    f"{cluster.dir} holds a running cluster of {saved.get('nodes')} node(s) on "
+                    f"port {saved.get('port')}; run `down` first or choose another OPENSEARCH_DIR"
                 )
             raise Failure(
-                f"{cluster.dir} holds the data of a {saved.get('nodes')}-node cluster on port {saved.get('port')}, "
-                f"not {cluster.nodes} node(s) on port {cluster.port}: run `python3 opensearch/cluster.py wipe` "
+                f"{cluster.dir} holds the data of a {saved.get('nodes')}-node cluster on port "
+                f"{saved.get('port')}, not {cluster.nodes} node(s) on port {cluster.port}: "
+                "run `python3 opensearch/cluster.py wipe` "
                 "with the same OPENSEARCH_DIR, or choose another OPENSEARCH_DIR"
             )
     if len(running) == cluster.nodes:
@@ -559,7 +597,10 @@ def default_zero_replicas(cluster: Cluster) -> None:
     """
     body = json.dumps({"persistent": {"cluster.default_number_of_replicas": 0}}).encode()
     req = urllib.request.Request(
-        cluster.url(0) + "/_cluster/settings", data=body, method="PUT", headers={"Content-Type": "application/json"}
+        cluster.url(0) + "/_cluster/settings",
+        data=body,
+        method="PUT",
+        headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -572,7 +613,11 @@ def cmd_down(cluster: Cluster) -> int:
     cluster.adopt_saved_layout()
     indices = sorted(
         {i for i in range(cluster.nodes)}
-        | {int(m.group(1)) for p in cluster.dir.glob("node-*.pid") if (m := re.fullmatch(r"node-(\d+)\.pid", p.name))}
+        | {
+            int(m.group(1))
+            for p in cluster.dir.glob("node-*.pid")
+            if (m := re.fullmatch(r"node-(\d+)\.pid", p.name))
+        }
     )
     running = [i for i in indices if cluster.alive(i)]
     if not running:
@@ -594,15 +639,17 @@ def cmd_status(cluster: Cluster) -> int:
         alive += bool(pid)
         print(
             f"  node-{i}  http {cluster.http_port(i)}  transport {cluster.transport_port(i)}  "
-            f"pid {pid or cluster.pid(i) or '-'}  alive {'yes' if pid else 'no'}  rss {rss_mib(pid) if pid else '-'}"
+            f"pid {pid or cluster.pid(i) or '-'}  alive {'yes' if pid else 'no'}  "
+            f"rss {rss_mib(pid) if pid else '-'}"
         )
     h = cluster.health()
     if h is None:
         print("  health: no node answers")
     else:
         print(
-            f"  health: {h.get('status')} (via node-{h['_via']}), nodes {h.get('number_of_nodes')}, "
-            f"active shards {h.get('active_shards')}, initializing {h.get('initializing_shards')}, "
+            f"  health: {h.get('status')} (via node-{h['_via']}), "
+            f"nodes {h.get('number_of_nodes')}, active shards {h.get('active_shards')}, "
+            f"initializing {h.get('initializing_shards')}, "
             f"unassigned {h.get('unassigned_shards')}"
         )
     if alive:
@@ -672,7 +719,9 @@ def cmd_wipe(cluster: Cluster) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="cluster.py", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="cluster.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -690,7 +739,13 @@ def main(argv: list[str]) -> int:
             return cmd_start_node(cluster, args.index, wait=not args.no_wait)
         if args.cmd == "kill-node":
             return cmd_kill_node(cluster, args.index)
-        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "url": cmd_url, "wipe": cmd_wipe}[args.cmd](cluster)
+        return {
+            "up": cmd_up,
+            "down": cmd_down,
+            "status": cmd_status,
+            "url": cmd_url,
+            "wipe": cmd_wipe,
+        }[args.cmd](cluster)
     except Failure as e:
         say(f"error: {e}")
         return 1
