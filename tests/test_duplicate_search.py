@@ -104,3 +104,21 @@ def test_the_incremental_probe_agrees_on_news(news_sets):
     changed = set(random.Random(3).sample(range(len(keys)), k=len(keys) // 20))
     full = search(news_sets)
     assert pairs_touching(keys, changed) == [p for p in full if p[0] in changed or p[1] in changed]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_incremental_probe_agrees_on_random_sets(monkeypatch, seed):
+    rng = random.Random(seed)
+    monkeypatch.setattr(duplicate_search, "CHUNK", rng.choice([1, 5, 64]))
+    monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", rng.choice([1, 10, 1000]))
+    common = [rng.getrandbits(64) for _ in range(30)]
+    bases = []
+    for _ in range(60):
+        own = {rng.getrandbits(64) for _ in range(rng.choice([0, 1, 3, 10, 40]))}
+        own.update(rng.sample(common, k=rng.choice([0, 1, 4])))
+        bases.append(array("Q", sorted(own)))
+    sets = bases + near_copies(bases, rng)
+    keys = [(len(s), s) for s in sets]
+    changed = set(rng.sample(range(len(sets)), k=rng.choice([0, 1, 5, len(sets)])))
+    expected = [p for p in reference_pairs(sets) if p[0] in changed or p[1] in changed]
+    assert pairs_touching(keys, changed) == expected

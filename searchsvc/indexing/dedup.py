@@ -124,46 +124,10 @@ def duplicate_pairs(keys: list[ShingleKey]) -> list[tuple[int, int]]:
 
 def pairs_touching(keys: list[ShingleKey], changed: set[int]) -> list[tuple[int, int]]:
     """The pairs of duplicate_pairs(keys) with at least one article in `changed`, found without
-    comparing the unchanged articles among themselves (an incremental build keeps those).
-
-    Prefix filtering as in duplicate_search.py, with a prefix any fixed order allows: the smaller
-    set of a pair that reaches the threshold shares a shingle with the larger set among any
-    |S| - needed + 1 of its own, here its numerically smallest hashes (no corpus-wide frequency
-    count to make). A changed article's prefix is probed by every article's shingles (it is the
-    smaller one), and every article's prefix by the changed articles' shingles (it is).
-    """
-    sets = [key[1] for key in keys]
-    by_prefix: dict[int, list[int]] = {}
-    by_shingle: dict[int, list[int]] = {}
-    for index in sorted(changed):
-        hashes = sets[index]
-        for h in hashes:
-            by_shingle.setdefault(h, []).append(index)
-        for h in _prefix(hashes):
-            by_prefix.setdefault(h, []).append(index)
-    changed_sets = {index: set(sets[index]) for index in changed}
-    found: set[tuple[int, int]] = set()
-    for index, hashes in enumerate(sets):
-        if not hashes:
-            continue
-        # One set for all of the article's lookups: each pass over the array makes an int per
-        # hash, and intersecting it once per candidate was two thirds of a 100k rebuild's dedup.
-        members = set(hashes)
-        candidates: set[int] = set()
-        for h in filter(by_prefix.__contains__, members):  # most miss: skip them in C
-            candidates.update(by_prefix[h])
-        for h in filter(by_shingle.__contains__, _prefix(hashes)):
-            candidates.update(by_shingle[h])
-        candidates.discard(index)
-        for other in candidates:
-            shared = len(changed_sets[other] & members)
-            if _same_story(shared, len(hashes), len(sets[other])):
-                found.add((min(index, other), max(index, other)))
-    return sorted(found)
-
-
-def _prefix(hashes: array) -> array:
-    return hashes[: len(hashes) - max(1, int(CONTAINMENT_THRESHOLD * len(hashes))) + 1]
+    comparing the unchanged articles among themselves (duplicate_search.pairs_touching)."""
+    return duplicate_search.pairs_touching(
+        [key[1] for key in keys], changed, CONTAINMENT_THRESHOLD, MIN_SHARED_SHINGLES
+    )
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,14 @@ is a few array operations over many articles at once, in chunks that bound the m
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 FREQUENCY_BUCKETS = 1 << 22
 CHUNK = 4096  # articles concatenated at once: bounds the arrays' memory
 HITS_PER_STEP = 4_000_000  # prefix matches expanded at once (each a few int64s)
+CACHED_TABLE = 1 << 18  # hashes searched in place, unsorted (2 MiB: stays in the CPU cache)
 _MASK = np.uint64(FREQUENCY_BUCKETS - 1)
 _EMPTY = np.zeros(0, dtype=np.uint64)
 _NONE = np.zeros(0, dtype=np.int64)
@@ -40,13 +41,7 @@ def duplicate_pairs(
     chunks = [_Chunk.of(hashes, start, frequency) for start in range(0, len(hashes), CHUNK)]
     first, second = candidate_pairs(chunks, sizes, threshold)
     shared = shared_counts([h for chunk in chunks for h in chunk.shared_sets()], first, second)
-    smaller = np.minimum(sizes[first], sizes[second])
-    keep = (
-        (smaller > 0)
-        & (shared >= np.minimum(min_shared, smaller))
-        & (shared / np.maximum(smaller, 1) >= threshold)
-    )
-    return list(zip(first[keep].tolist(), second[keep].tolist(), strict=True))
+    return _passing(first, second, shared, sizes, threshold, min_shared)
 
 
 class _Chunk:
@@ -117,23 +112,29 @@ def candidate_pairs(
     return unique // count, unique % count
 
 
-def shared_counts(hashes: list[np.ndarray], first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """|set(first) ∩ set(second)| per pair: the smaller set's hashes looked up in the larger one,
-    grouped by the larger article (one sorted search for all its partners)."""
+def shared_counts(
+    hashes: list[np.ndarray],
+    first: np.ndarray,
+    second: np.ndarray,
+    anchors: np.ndarray | None = None,
+) -> np.ndarray:
+    """|set(first) ∩ set(second)| per pair: the other article's hashes looked up in the anchor's
+    set, grouped by anchor (one sorted search for all its partners). The anchors are the larger
+    articles unless given (an incremental build's few changed articles: far fewer groups)."""
     shared = np.zeros(len(first), dtype=np.int64)
     if not len(first):
         return shared
-    sizes = np.array([len(h) for h in hashes], dtype=np.int64)
-    first_smaller = sizes[first] <= sizes[second]
-    small = np.where(first_smaller, first, second)
-    large = np.where(first_smaller, second, first)
-    by_large = np.argsort(large, kind="stable")
-    bounds = np.flatnonzero(np.diff(large[by_large])) + 1
-    for group in np.split(by_large, bounds):
-        target = hashes[int(large[group[0]])]
+    if anchors is None:
+        sizes = np.array([len(h) for h in hashes], dtype=np.int64)
+        anchors = np.where(sizes[first] <= sizes[second], second, first)
+    partners = np.where(anchors == first, second, first)
+    by_anchor = np.argsort(anchors, kind="stable")
+    bounds = np.flatnonzero(np.diff(anchors[by_anchor])) + 1
+    for group in np.split(by_anchor, bounds):
+        target = hashes[int(anchors[group[0]])]
         if not len(target):
             continue
-        parts = [hashes[int(s)] for s in small[group]]
+        parts = [hashes[int(s)] for s in partners[group]]
         lengths = np.array([len(p) for p in parts], dtype=np.int64)
         probes = np.concatenate(parts)
         at = np.minimum(np.searchsorted(target, probes), len(target) - 1)
@@ -164,44 +165,112 @@ def _probe(  # noqa: PLR0913 - one chunk's probe of the prefix index
 ) -> np.ndarray:
     """Pair keys (first * count + second) of one chunk's shareable hashes against every prefix
     held by an article visited before theirs."""
-    if not len(values) or not len(prefix_hashes):
-        return _NONE
-    # Searched in ascending order, the prefix index is walked forwards (13 times faster than
-    # in the articles' order at 100k articles: far fewer cache misses).
-    ascending = np.argsort(values)
-    values, owners = values[ascending], owners[ascending]
-    low = np.searchsorted(prefix_hashes, values, side="left")
-    inside = np.minimum(low, len(prefix_hashes) - 1)
-    matched = np.flatnonzero(prefix_hashes[inside] == values)
+    found = [_NONE]
+    for holders, probing in _matches(values, owners, prefix_hashes, prefix_owners):
+        earlier = visit[holders] < visit[probing]
+        found.append(_keys(holders[earlier], probing[earlier], count))
+    return np.unique(np.concatenate(found))
+
+
+def _matches(
+    values: np.ndarray, owners: np.ndarray, table: np.ndarray, table_owners: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(holder, probing article) of every entry of the sorted `table` equal to one of `values`
+    (each owned by an article), HITS_PER_STEP at a time."""
+    if not len(values) or not len(table):
+        return
+    if len(table) > CACHED_TABLE:
+        # Searched in ascending order, a large table is walked forwards (13 times faster than
+        # in the articles' order at 100k articles: far fewer cache misses).
+        ascending = np.argsort(values)
+        values, owners = values[ascending], owners[ascending]
+    low = np.searchsorted(table, values, side="left")
+    inside = np.minimum(low, len(table) - 1)
+    matched = np.flatnonzero(table[inside] == values)
     low, owners = low[matched], owners[matched]
-    high = np.searchsorted(prefix_hashes, values[matched], side="right")
-    spans = high - low
-    found = []
+    spans = np.searchsorted(table, values[matched], side="right") - low
     ends = np.cumsum(spans)
     step_start = 0
     while step_start < len(spans):
         limit = (ends[step_start - 1] if step_start else 0) + HITS_PER_STEP
         step_stop = max(step_start + 1, int(np.searchsorted(ends, limit, side="right")))
-        step = slice(step_start, step_stop)
-        found.append(_pairs_of(low[step], spans[step], owners[step], prefix_owners, visit, count))
+        step_spans = spans[step_start:step_stop]
+        rows = np.repeat(np.arange(len(step_spans)), step_spans)
+        offsets = np.arange(len(rows)) - np.repeat(np.cumsum(step_spans) - step_spans, step_spans)
+        yield (
+            table_owners[low[step_start:step_stop][rows] + offsets],
+            owners[step_start:step_stop][rows],
+        )
         step_start = step_stop
-    return np.unique(np.concatenate(found)) if found else _NONE
 
 
-def _pairs_of(  # noqa: PLR0913 - the expansion of one step's matches
-    low: np.ndarray,
-    spans: np.ndarray,
-    owners: np.ndarray,
-    prefix_owners: np.ndarray,
-    visit: np.ndarray,
-    count: int,
-) -> np.ndarray:
-    """Each match (a hash of `owners` found in `spans` prefix entries from `low`) as pair keys,
-    keeping the prefixes of articles visited before the probing one."""
-    rows = np.repeat(np.arange(len(spans)), spans)
-    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
-    holders = prefix_owners[low[rows] + offsets]
-    probing = owners[rows]
-    earlier = visit[holders] < visit[probing]
-    holders, probing = holders[earlier], probing[earlier]
+def _keys(holders: np.ndarray, probing: np.ndarray, count: int) -> np.ndarray:
     return np.minimum(holders, probing) * count + np.maximum(holders, probing)
+
+
+def pairs_touching(
+    sets: Sequence[array], changed: set[int], threshold: float, min_shared: int
+) -> list[tuple[int, int]]:
+    """The pairs of duplicate_pairs(sets, …) with at least one article in `changed`, without
+    comparing the unchanged articles among themselves (an incremental build keeps those).
+
+    Prefix filtering with a prefix any fixed order allows, here each set's numerically smallest
+    hashes (the sets are ascending: no corpus-wide frequency count to make). A changed
+    article's prefix is probed by every article's hashes (for when it is the smaller set), and
+    every article's prefix by the changed articles' hashes (for when that one is).
+    """
+    hashes = [np.frombuffer(s, dtype=np.uint64) if len(s) else _EMPTY for s in sets]
+    sizes = np.array([len(h) for h in hashes], dtype=np.int64)
+    count = len(hashes)
+    prefix = np.where(sizes > 0, sizes - np.maximum(1, (threshold * sizes).astype(np.int64)) + 1, 0)
+    ordered = sorted(changed)
+    changed_prefixes = _table([hashes[i][: prefix[i]] for i in ordered], ordered)
+    changed_sets = _table([hashes[i] for i in ordered], ordered)
+    found = [_NONE]
+    for start in range(0, count, CHUNK):
+        stop = min(start + CHUNK, count)
+        articles = range(start, stop)
+        for probes, table in (
+            ([hashes[i] for i in articles], changed_prefixes),
+            ([hashes[i][: prefix[i]] for i in articles], changed_sets),
+        ):
+            values = np.concatenate(probes) if probes else _EMPTY
+            owners = np.repeat(np.arange(start, stop), [len(p) for p in probes])
+            for holders, probing in _matches(values, owners, *table):
+                other = holders != probing
+                found.append(_keys(holders[other], probing[other], count))
+    keys = np.unique(np.concatenate(found))
+    first, second = keys // count, keys % count
+    is_changed = np.zeros(count, dtype=bool)
+    is_changed[ordered] = True
+    anchors = np.where(is_changed[first], first, second)
+    shared = shared_counts(hashes, first, second, anchors)
+    return _passing(first, second, shared, sizes, threshold, min_shared)
+
+
+def _table(parts: list[np.ndarray], owners: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of `parts` sorted, with the article each belongs to."""
+    if not parts:
+        return _EMPTY, _NONE
+    values = np.concatenate(parts)
+    held = np.repeat(np.array(owners, dtype=np.int64), [len(p) for p in parts])
+    order = np.argsort(values, kind="stable")
+    return values[order], held[order]
+
+
+def _passing(  # noqa: PLR0913 - the pairs and the rule's two numbers
+    first: np.ndarray,
+    second: np.ndarray,
+    shared: np.ndarray,
+    sizes: np.ndarray,
+    threshold: float,
+    min_shared: int,
+) -> list[tuple[int, int]]:
+    """The pairs that pass dedup's containment rule (see the module docstring)."""
+    smaller = np.minimum(sizes[first], sizes[second])
+    keep = (
+        (smaller > 0)
+        & (shared >= np.minimum(min_shared, smaller))
+        & (shared / np.maximum(smaller, 1) >= threshold)
+    )
+    return list(zip(first[keep].tolist(), second[keep].tolist(), strict=True))
