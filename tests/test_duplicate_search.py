@@ -79,21 +79,25 @@ def test_news_articles_and_their_near_copies(news_sets, monkeypatch, chunk, step
     assert search(news_sets) == expected
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_sets_at_the_rules_edges(monkeypatch, seed):
-    """Empty sets, sets below MIN_SHARED_SHINGLES, subsets, equal sizes, shared common words."""
-    rng = random.Random(seed)
+def random_sets(rng: random.Random, monkeypatch) -> list[array]:
+    """Empty sets, sets below MIN_SHARED_SHINGLES, subsets, equal sizes, shared common words,
+    with the chunk and step sizes shrunk at random."""
     monkeypatch.setattr(duplicate_search, "CHUNK", rng.choice([1, 5, 64]))
     monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", rng.choice([1, 10, 1000]))
     common = [rng.getrandbits(64) for _ in range(30)]
     bases = []
     for _ in range(60):
-        size = rng.choice([0, 1, 2, 3, 5, 10, 40])
-        own = {rng.getrandbits(64) for _ in range(size)}
+        own = {rng.getrandbits(64) for _ in range(rng.choice([0, 1, 2, 3, 5, 10, 40]))}
         own.update(rng.sample(common, k=rng.choice([0, 1, 4])))
         bases.append(array("Q", sorted(own)))
     sets = bases + near_copies(bases, rng) + [array("Q") for _ in range(3)]
     rng.shuffle(sets)
+    return sets
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_sets_at_the_rules_edges(monkeypatch, seed):
+    sets = random_sets(random.Random(seed), monkeypatch)
     assert search(sets) == reference_pairs(sets)
 
 
@@ -109,15 +113,7 @@ def test_the_incremental_probe_agrees_on_news(news_sets):
 @pytest.mark.parametrize("seed", range(4))
 def test_the_incremental_probe_agrees_on_random_sets(monkeypatch, seed):
     rng = random.Random(seed)
-    monkeypatch.setattr(duplicate_search, "CHUNK", rng.choice([1, 5, 64]))
-    monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", rng.choice([1, 10, 1000]))
-    common = [rng.getrandbits(64) for _ in range(30)]
-    bases = []
-    for _ in range(60):
-        own = {rng.getrandbits(64) for _ in range(rng.choice([0, 1, 3, 10, 40]))}
-        own.update(rng.sample(common, k=rng.choice([0, 1, 4])))
-        bases.append(array("Q", sorted(own)))
-    sets = bases + near_copies(bases, rng)
+    sets = random_sets(rng, monkeypatch)
     keys = [(len(s), s) for s in sets]
     changed = set(rng.sample(range(len(sets)), k=rng.choice([0, 1, 5, len(sets)])))
     expected = [p for p in reference_pairs(sets) if p[0] in changed or p[1] in changed]
