@@ -70,10 +70,11 @@ def news_sets(news_files: Path) -> list[array]:
     return sets + near_copies(sets, random.Random(7))
 
 
-@pytest.mark.parametrize("chunk,step", [(4096, 4_000_000), (97, 500)])
-def test_news_articles_and_their_near_copies(news_sets, monkeypatch, chunk, step):
+@pytest.mark.parametrize("chunk,step,cached", [(4096, 4_000_000, 1 << 18), (97, 500, 0)])
+def test_news_articles_and_their_near_copies(news_sets, monkeypatch, chunk, step, cached):
     monkeypatch.setattr(duplicate_search, "CHUNK", chunk)
     monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", step)
+    monkeypatch.setattr(duplicate_search, "CACHED_TABLE", cached)
     expected = reference_pairs(news_sets)
     assert len(expected) > 300  # the corpus's own copies and the near-copies made here
     assert search(news_sets) == expected
@@ -81,9 +82,10 @@ def test_news_articles_and_their_near_copies(news_sets, monkeypatch, chunk, step
 
 def random_sets(rng: random.Random, monkeypatch) -> list[array]:
     """Empty sets, sets below MIN_SHARED_SHINGLES, subsets, equal sizes, shared common words,
-    with the chunk and step sizes shrunk at random."""
+    with the chunk and step sizes shrunk and the table search chosen at random."""
     monkeypatch.setattr(duplicate_search, "CHUNK", rng.choice([1, 5, 64]))
     monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", rng.choice([1, 10, 1000]))
+    monkeypatch.setattr(duplicate_search, "CACHED_TABLE", rng.choice([0, 1 << 18]))
     common = [rng.getrandbits(64) for _ in range(30)]
     bases = []
     for _ in range(60):

@@ -112,21 +112,14 @@ def candidate_pairs(
     return unique // count, unique % count
 
 
-def shared_counts(
-    hashes: list[np.ndarray],
-    first: np.ndarray,
-    second: np.ndarray,
-    anchors: np.ndarray | None = None,
-) -> np.ndarray:
-    """|set(first) ∩ set(second)| per pair: the other article's hashes looked up in the anchor's
-    set, grouped by anchor (one sorted search for all its partners). The anchors are the larger
-    articles unless given (an incremental build's few changed articles: far fewer groups)."""
+def shared_counts(hashes: list[np.ndarray], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """|set(first) ∩ set(second)| per pair: the smaller set's hashes looked up in the larger
+    one, grouped by the larger article (one sorted search for all its partners)."""
     shared = np.zeros(len(first), dtype=np.int64)
     if not len(first):
         return shared
-    if anchors is None:
-        sizes = np.array([len(h) for h in hashes], dtype=np.int64)
-        anchors = np.where(sizes[first] <= sizes[second], second, first)
+    sizes = np.array([len(h) for h in hashes], dtype=np.int64)
+    anchors = np.where(sizes[first] <= sizes[second], second, first)
     partners = np.where(anchors == first, second, first)
     by_anchor = np.argsort(anchors, kind="stable")
     bounds = np.flatnonzero(np.diff(anchors[by_anchor])) + 1
@@ -184,6 +177,13 @@ def _matches(
         # in the articles' order at 100k articles: far fewer cache misses).
         ascending = np.argsort(values)
         values, owners = values[ascending], owners[ascending]
+    else:
+        # A small table's low bits, marked in a 4 MiB map: most values miss it there, with one
+        # lookup each instead of a binary search.
+        marked = np.zeros(FREQUENCY_BUCKETS, dtype=bool)
+        marked[(table & _MASK).astype(np.intp)] = True
+        maybe = np.flatnonzero(marked[(values & _MASK).astype(np.intp)])
+        values, owners = values[maybe], owners[maybe]
     low = np.searchsorted(table, values, side="left")
     inside = np.minimum(low, len(table) - 1)
     matched = np.flatnonzero(table[inside] == values)
@@ -214,38 +214,31 @@ def pairs_touching(
     """The pairs of duplicate_pairs(sets, …) with at least one article in `changed`, without
     comparing the unchanged articles among themselves (an incremental build keeps those).
 
-    Prefix filtering with a prefix any fixed order allows, here each set's numerically smallest
-    hashes (the sets are ascending: no corpus-wide frequency count to make). A changed
-    article's prefix is probed by every article's hashes (for when it is the smaller set), and
-    every article's prefix by the changed articles' hashes (for when that one is).
+    No prefixes and no verification: every article's hashes are looked up among the changed
+    articles' (a table of about 1 % of them, kept in the CPU cache), and each (article, changed
+    article) pair's number of hits is its exact number of shared hashes. A pair of two changed
+    articles is counted from the later one only.
     """
     hashes = [np.frombuffer(s, dtype=np.uint64) if len(s) else _EMPTY for s in sets]
     sizes = np.array([len(h) for h in hashes], dtype=np.int64)
     count = len(hashes)
-    prefix = np.where(sizes > 0, sizes - np.maximum(1, (threshold * sizes).astype(np.int64)) + 1, 0)
     ordered = sorted(changed)
-    changed_prefixes = _table([hashes[i][: prefix[i]] for i in ordered], ordered)
-    changed_sets = _table([hashes[i] for i in ordered], ordered)
-    found = [_NONE]
-    for start in range(0, count, CHUNK):
-        stop = min(start + CHUNK, count)
-        articles = range(start, stop)
-        for probes, table in (
-            ([hashes[i] for i in articles], changed_prefixes),
-            ([hashes[i][: prefix[i]] for i in articles], changed_sets),
-        ):
-            values = np.concatenate(probes) if probes else _EMPTY
-            owners = np.repeat(np.arange(start, stop), [len(p) for p in probes])
-            for holders, probing in _matches(values, owners, *table):
-                other = holders != probing
-                found.append(_keys(holders[other], probing[other], count))
-    keys = np.unique(np.concatenate(found))
-    first, second = keys // count, keys % count
     is_changed = np.zeros(count, dtype=bool)
     is_changed[ordered] = True
-    anchors = np.where(is_changed[first], first, second)
-    shared = shared_counts(hashes, first, second, anchors)
-    return _passing(first, second, shared, sizes, threshold, min_shared)
+    table = _table([hashes[i] for i in ordered], ordered)
+    found: list[tuple[np.ndarray, np.ndarray]] = [(_NONE, _NONE)]
+    for start in range(0, count, CHUNK):
+        stop = min(start + CHUNK, count)
+        probes = hashes[start:stop]
+        values = np.concatenate(probes) if probes else _EMPTY
+        owners = np.repeat(np.arange(start, stop), [len(p) for p in probes])
+        for holders, probing in _matches(values, owners, *table):
+            once = (holders != probing) & (~is_changed[probing] | (probing > holders))
+            found.append(np.unique(_keys(holders[once], probing[once], count), return_counts=True))
+    keys, where = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
+    shared = np.bincount(where, weights=np.concatenate([c for _, c in found]), minlength=len(keys))
+    first, second = keys // count, keys % count
+    return _passing(first, second, shared.astype(np.int64), sizes, threshold, min_shared)
 
 
 def _table(parts: list[np.ndarray], owners: list[int]) -> tuple[np.ndarray, np.ndarray]:
