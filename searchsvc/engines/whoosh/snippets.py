@@ -33,6 +33,7 @@ from whoosh.highlight import (
 )
 
 from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
+from searchsvc.engines.whoosh import surface
 from searchsvc.engines.whoosh.analysis import HIGHLIGHTED, raw_words, word_expansion
 
 SNIPPET_CHARS = 240
@@ -96,14 +97,40 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
     words = frozenset(
         field.from_bytes(term) for name, term in results.matched_terms() if name == field_name
     )
-    matches = _matches(text, words)
+    return passage_of(text, words)
+
+
+def passage_of(text: str, words: frozenset[str]) -> str:
+    """The best passage of `text` with the tokens giving one of `words` (index terms) marked,
+    as Whoosh's highlighter formats it; "" when no token gives one."""
+    found = surface.candidates(text, words)
+    if found is None:
+        return _passage(text, words, _matches(text, words), None)
+    units_of = HIGHLIGHTED.units_of
+    matched = [(s, e) for s, e, word in found if not words.isdisjoint(units_of(word))]
+    # Tokens the stream must analyse: the matched ones and those not plain; any other is a
+    # plain token giving no matched term, one unmatched unit spanning it.
+    analysed = {start for start, _ in matched}
+    analysed.update(start for start, _, _ in surface.special_tokens(text))
+    return _passage(text, words, matched, analysed)
+
+
+def _passage(
+    text: str,
+    words: frozenset[str],
+    matches: list[tuple[int, int]],
+    analysed: set[int] | None,
+) -> str:
+    """The formatted best passage given every matched token's span (`analysed`: see _merged)."""
     if not matches:
         return ""  # no fragment holds a match: none reaches the minimum score
     fragmenter = _HIGHLIGHTER.fragmenter
     maxchars, surround = fragmenter.maxchars, fragmenter.surround
 
     def passage(jumps: list[tuple[int, int]]) -> str:
-        tokens = _fragments(text, lambda at: _merged(text, words, at), maxchars, surround, jumps)
+        tokens = _fragments(
+            text, lambda at: _merged(text, words, at, analysed), maxchars, surround, jumps
+        )
         best = top_fragments(tokens, 1, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
         return _HIGHLIGHTER.formatter.format(best)
 
@@ -115,7 +142,8 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
 
 def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each surface word of `text` the analyzer turns into one of `words`,
-    in order: the distinct words are checked once each, then only theirs are looked for."""
+    in order, reading every word of the text: the distinct words are checked once each, then
+    only theirs are looked for (passage_of's reference, and its way for short terms)."""
     spans = []
     for word in HIGHLIGHTED.giving(set(raw_words(text)), words):
         at = text.find(word)
@@ -170,18 +198,26 @@ class _Token:
 
 
 def _merged(
-    text: str, words: frozenset[str], at: int = 0
+    text: str, words: frozenset[str], at: int = 0, analysed: set[int] | None = None
 ) -> Iterator[tuple[int, int, _Token | None]]:
     """The analyzer's tokens of `text` from `at` (mode="index", removestops=False:
     EnglishAnalyzer's loop, read from its word table) through set_matched_filter and
     Highlighter._merge_matched_tokens, as (startchar, endchar, token): token is None for an
-    unmatched one, which needs no object."""
+    unmatched one, which needs no object. With `analysed` (the starts of every matched token
+    and every token not plain, see surface.py), any other token is known to be one unmatched
+    unit spanning the word, and is not looked up."""
     token = None
     for match in TOKEN_PATTERN.finditer(text, at):
+        base = match.start()
+        if analysed is not None and base not in analysed:
+            if token is not None:
+                yield token.startchar, token.endchar, token
+                token = None
+            yield base, match.end(), None
+            continue
         expansion = word_expansion(match.group(), True)
         if expansion is None:
             continue
-        base = match.start()
         for unit, _, start, end in expansion[1]:
             start += base
             end += base

@@ -1,0 +1,155 @@
+"""Where a text's words may give some terms, found without tokenising the whole text.
+
+A hit's snippet and its matched words need the tokens of the body that give one of the query's
+terms. Cutting the whole body into words (a regular-expression pass building a string per
+word) and analysing them cost more than the rest of a search; here the text is only searched.
+
+Tokens come in two kinds. A *plain* token is a run of ASCII letters and digits with no joiner
+attached (TOKEN_PATTERN's `\\w+` alone): the analyzer turns it into one term, its lower-cased
+form (a stop word) or the Porter stem of that. Porter only rewrites a word's ending, and a stem
+differs from the lower-cased word in at most its last two characters: two for a stem ending in
+"ble" ("employability" → "employable"), one for a stem ending in "e", "i" or "l" ("making" →
+"make", "happy" → "happi", "disability" → "disabl"), none otherwise (every Porter rule replacing
+a suffix by something other than its own beginning ends the stem so). So every plain token
+giving a term holds the term's *key*, the stem less those characters, in its lower-cased form:
+looking for the keys in the lower-cased text finds each such token, among others the caller
+then checks with its table. Every other token (holding a joiner, an underscore or a non-ASCII
+word character: "Jae-myung", "don’t", "Café", "東京都庁") can give terms that are no substring
+of it, so those are all taken, found by looking for the characters that make them so.
+
+A term whose key would be under two characters ("ai" → "a") would match nearly every word;
+then `candidates` answers None and the caller reads the whole text as before.
+tests/test_whoosh_equivalence.py compares both ways over every story of a realistic index.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
+
+MIN_KEY = 2
+# The ASCII characters that can make the token around them other than plain (joiners when they
+# join, the underscore); besides them, non-ASCII joiners and word characters. Looked for with
+# str.find, and with a regular expression only in a text holding non-ASCII characters (a
+# character class scan costs as much as cutting the text into words).
+_ASCII_SPECIAL = "".join(char for char in f"_{WORD_JOINERS}" if char.isascii())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_RUN_END = re.compile(r"\w*")
+
+Token = tuple[int, int, str]  # (start, end, the token as written)
+
+
+def stem_key(term: str) -> str | None:
+    """What every plain token giving `term` holds once lower-cased ("" when no plain token
+    gives it: a term of other characters), or None when that would be under MIN_KEY long."""
+    if not (term.isascii() and term.isalnum()) or term != term.lower():
+        return ""
+    if term.endswith("ble"):
+        key = term[:-2]
+    elif term.endswith(("e", "i", "l")):
+        key = term[:-1]
+    else:
+        key = term
+    return key if len(key) >= MIN_KEY else None
+
+
+def candidates(text: str, terms: frozenset[str]) -> list[Token] | None:
+    """Tokens of `text` in order, holding every one that gives one of `terms` (and others, for
+    the caller's table to rule out); None when the keys cannot narrow the search."""
+    keys = set()
+    for term in terms:
+        key = stem_key(term)
+        if key is None:
+            return None
+        if key:
+            keys.add(key)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None  # a character lower-cased into two: positions would not line up
+    found = {start: (start, end, word) for start, end, word in special_tokens(text)}
+    for key in keys:
+        _add_plain(text, lowered, key, found)
+    return [found[start] for start in sorted(found)]
+
+
+def _add_plain(text: str, lowered: str, key: str, found: dict[int, Token]) -> None:
+    """Add to `found` each plain token whose lower-cased form holds `key`."""
+    at = lowered.find(key)
+    while at >= 0:
+        start = at
+        while start and _word_char(text[start - 1]):
+            start -= 1
+        end = _RUN_END.match(text, at).end()
+        word = text[start:end]
+        if start not in found and word.isascii() and word.isalnum() and _alone(text, start, end):
+            found[start] = (start, end, word)
+        at = lowered.find(key, max(end, at + 1))
+
+
+@lru_cache(maxsize=64)
+def special_tokens(text: str) -> tuple[Token, ...]:
+    """Every token of `text` that is not plain, in order (a hit's snippet and matched words
+    read the same body, so the last few texts are kept)."""
+    tokens: dict[int, Token] = {}
+    for at in _special_positions(text):
+        char = text[at]
+        if char in WORD_JOINERS:
+            if not _joins_words(text, at):
+                continue
+        elif not _word_char(char):
+            continue  # non-ASCII punctuation or space
+        start = _token_start(text, at)
+        if start in tokens:
+            continue
+        token = TOKEN_PATTERN.match(text, start)
+        word = token.group()
+        if not (word.isascii() and word.isalnum()):
+            tokens[start] = (start, token.end(), word)
+    return tuple(tokens[start] for start in sorted(tokens))
+
+
+def _special_positions(text: str) -> list[int]:
+    """Positions of the characters that may make a token not plain, in order."""
+    positions = []
+    for char in _ASCII_SPECIAL:
+        at = text.find(char)
+        while at >= 0:
+            positions.append(at)
+            at = text.find(char, at + 1)
+    if not text.isascii():
+        positions.extend(match.start() for match in _NON_ASCII.finditer(text))
+    positions.sort()
+    return positions
+
+
+def _token_start(text: str, at: int) -> int:
+    """Where the token holding position `at` (a word character, or a joiner between two)
+    starts: back over word characters and over joiners with a word character on each side."""
+    while at:
+        before = text[at - 1]
+        if _word_char(before) or (before in WORD_JOINERS and _joins_words(text, at - 1)):
+            at -= 1
+        else:
+            break
+    return at
+
+
+def _joins_words(text: str, at: int) -> bool:
+    """Whether the character at `at` has a word character on each side (a joiner there
+    continues the token)."""
+    return 0 < at < len(text) - 1 and _word_char(text[at - 1]) and _word_char(text[at + 1])
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Whether the word run text[start:end] is a token by itself, no joiner tying it to the
+    word run before or after."""
+    if start and text[start - 1] in WORD_JOINERS and _joins_words(text, start - 1):
+        return False
+    return not (end < len(text) and text[end] in WORD_JOINERS and _joins_words(text, end))
+
+
+def _word_char(char: str) -> bool:
+    """Regular expressions' \\w: alphanumeric or "_"."""
+    return char.isalnum() or char == "_"
