@@ -208,12 +208,12 @@ def _merged(
     unit spanning the word, and is not looked up."""
     token = None
     for match in TOKEN_PATTERN.finditer(text, at):
-        base = match.start()
+        base, stop = match.span()
         if analysed is not None and base not in analysed:
             if token is not None:
                 yield token.startchar, token.endchar, token
                 token = None
-            yield base, match.end(), None
+            yield base, stop, None
             continue
         expansion = word_expansion(match.group(), True)
         if expansion is None:
@@ -261,55 +261,54 @@ def _fragments(  # noqa: C901, PLR0912 - one state machine, kept as Whoosh wrote
     jumped_to = None  # where the last jump landed while idle (None: no jump since)
     last_unmatched_end = -1
     landing_for, landing = -1, 0  # where to jump ahead of matches[landing_for]
-    while True:
-        step = next(tokens, None)
-        if step is None:
-            break
-        startchar, endchar, t = step
-        tlength = endchar - startchar
-        if countdown < 0 and t is None:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-            last_unmatched_end = endchar
-            while upcoming < len(matches) and matches[upcoming][1] <= endchar:
-                upcoming += 1
-            if matches and upcoming == len(matches):
-                break  # idle with no match ahead: nothing more to yield
-            if matches:
-                if landing_for != upcoming:
-                    landing_for = upcoming
-                    landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
-                if landing > endchar:
-                    tokens, jumped_to = tokens_from(landing), landing
-                    firsts.clear()
-            continue
-        if countdown < 0 and jumped_to is not None:
-            # Whoosh would have kept a word from before the landing unless the last unmatched
-            # word ends `surround` past it.
-            if last_unmatched_end < jumped_to + surround:
-                raise _JumpUnsafe
-            jumped_to = None
-        if currentlen + tlength > maxchars:
-            countdown = 0
-        elif t is not None:
-            countdown = surround
-            if first is None:
-                if firsts:
-                    first = firsts[0]
-                else:
-                    first = startchar
-                    countdown += surround
-            tks.append(t.copy())
-        if countdown >= 0:
-            currentlen += tlength
-            countdown -= tlength
-            if countdown <= 0:
-                yield mkfrag(text, tks, startchar=first, endchar=endchar)
-                tks = []
-                firsts = deque()
-                first = None
-                currentlen = 0
+    while tokens is not None:
+        walking, tokens = tokens, None  # a jump sets `tokens` to the stream from its landing
+        for startchar, endchar, t in walking:
+            tlength = endchar - startchar
+            if countdown < 0 and t is None:
+                firsts.append(startchar)
+                while firsts and endchar - firsts[0] > surround:
+                    firsts.popleft()
+                last_unmatched_end = endchar
+                while upcoming < len(matches) and matches[upcoming][1] <= endchar:
+                    upcoming += 1
+                if matches and upcoming == len(matches):
+                    break  # idle with no match ahead: nothing more to yield
+                if matches:
+                    if landing_for != upcoming:
+                        landing_for = upcoming
+                        landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
+                    if landing > endchar:
+                        tokens, jumped_to = tokens_from(landing), landing
+                        firsts.clear()
+                        break
+                continue
+            if countdown < 0 and jumped_to is not None:
+                # Whoosh would have kept a word from before the landing unless the last
+                # unmatched word ends `surround` past it.
+                if last_unmatched_end < jumped_to + surround:
+                    raise _JumpUnsafe
+                jumped_to = None
+            if currentlen + tlength > maxchars:
+                countdown = 0
+            elif t is not None:
+                countdown = surround
+                if first is None:
+                    if firsts:
+                        first = firsts[0]
+                    else:
+                        first = startchar
+                        countdown += surround
+                tks.append(t.copy())
+            if countdown >= 0:
+                currentlen += tlength
+                countdown -= tlength
+                if countdown <= 0:
+                    yield mkfrag(text, tks, startchar=first, endchar=endchar)
+                    tks = []
+                    firsts = deque()
+                    first = None
+                    currentlen = 0
     if tks:
         yield mkfrag(text, tks, startchar=first, endchar=endchar)
 
