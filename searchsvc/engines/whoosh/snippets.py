@@ -103,16 +103,27 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
 def passage_of(text: str, words: frozenset[str]) -> str:
     """The best passage of `text` with the tokens giving one of `words` (index terms) marked,
     as Whoosh's highlighter formats it; "" when no token gives one."""
-    found = surface.candidates(text, words)
+    found = found_matches(text, words)
     if found is None:
         return _passage(text, words, _matches(text, words), None)
+    return _passage(text, words, *found)
+
+
+def found_matches(
+    text: str, words: frozenset[str]
+) -> tuple[list[tuple[int, int]], set[int]] | None:
+    """What `_matches` answers, from the tokens surface.candidates finds (None: it cannot
+    narrow the search), and the starts of the tokens the stream must analyse: the matched ones
+    and those not plain; any other is a plain token giving no matched term, one unmatched unit
+    spanning it."""
+    found = surface.candidates(text, words)
+    if found is None:
+        return None
     units_of = HIGHLIGHTED.units_of
     matched = [(s, e) for s, e, word in found if not words.isdisjoint(units_of(word))]
-    # Tokens the stream must analyse: the matched ones and those not plain; any other is a
-    # plain token giving no matched term, one unmatched unit spanning it.
     analysed = {start for start, _ in matched}
     analysed.update(start for start, _, _ in surface.special_tokens(text))
-    return _passage(text, words, matched, analysed)
+    return matched, analysed
 
 
 def _passage(

@@ -83,7 +83,7 @@ def _add_plain(text: str, lowered: str, key: str, found: dict[int, Token]) -> No
             start -= 1
         end = _RUN_END.match(text, at).end()
         word = text[start:end]
-        if start not in found and word.isascii() and word.isalnum() and _alone(text, start, end):
+        if start not in found and is_plain(word) and _alone(text, start, end):
             found[start] = (start, end, word)
         at = lowered.find(key, max(end, at + 1))
 
@@ -105,7 +105,7 @@ def special_tokens(text: str) -> tuple[Token, ...]:
             continue
         token = TOKEN_PATTERN.match(text, start)
         word = token.group()
-        if not (word.isascii() and word.isalnum()):
+        if not is_plain(word):
             tokens[start] = (start, token.end(), word)
     return tuple(tokens[start] for start in sorted(tokens))
 
@@ -122,6 +122,11 @@ def _special_positions(text: str) -> list[int]:
         positions.extend(match.start() for match in _NON_ASCII.finditer(text))
     positions.sort()
     return positions
+
+
+def is_plain(word: str) -> bool:
+    """Whether a token is plain: ASCII letters and digits only (one term, its key inside)."""
+    return word.isascii() and word.isalnum()
 
 
 def _token_start(text: str, at: int) -> int:
