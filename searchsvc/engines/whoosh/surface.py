@@ -17,8 +17,9 @@ then checks with its table. Every other token (holding a joiner, an underscore o
 word character: "Jae-myung", "don’t", "Café", "東京都庁") can give terms that are no substring
 of it, so those are all taken, found by looking for the characters that make them so.
 
-A term whose key would be under two characters ("ai" → "a") would match nearly every word;
-then `candidates` answers None and the caller reads the whole text as before.
+A term whose key would be under two characters ("ai" → "a") would match nearly every word,
+and a prefix standing for many terms would search the text once per term; then `candidates`
+answers None and the caller reads the whole text as before.
 tests/test_whoosh_equivalence.py compares both ways over every story of a realistic index.
 """
 
@@ -30,6 +31,8 @@ from functools import lru_cache
 from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
 
 MIN_KEY = 2
+# More terms than this are looked for by reading every word: each key is one search of the text.
+MAX_KEYS = 24
 # The ASCII characters that can make the token around them other than plain (joiners when they
 # join, the underscore); besides them, non-ASCII joiners and word characters. Looked for with
 # str.find, and with a regular expression only in a text holding non-ASCII characters (a
@@ -58,6 +61,8 @@ def stem_key(term: str) -> str | None:
 def candidates(text: str, terms: frozenset[str]) -> list[Token] | None:
     """Tokens of `text` in order, holding every one that gives one of `terms` (and others, for
     the caller's table to rule out); None when the keys cannot narrow the search."""
+    if len(terms) > MAX_KEYS:
+        return None  # a prefix standing for many words: one pass over the text costs less
     keys = set()
     for term in terms:
         key = stem_key(term)
@@ -79,7 +84,10 @@ def _add_plain(text: str, lowered: str, key: str, found: dict[int, Token]) -> No
     at = lowered.find(key)
     while at >= 0:
         start = at
-        while start and _word_char(text[start - 1]):
+        while start:
+            before = text[start - 1]
+            if not (before.isalnum() or before == "_"):
+                break
             start -= 1
         end = _RUN_END.match(text, at).end()
         word = text[start:end]
@@ -134,7 +142,11 @@ def _token_start(text: str, at: int) -> int:
     starts: back over word characters and over joiners with a word character on each side."""
     while at:
         before = text[at - 1]
-        if _word_char(before) or (before in WORD_JOINERS and _joins_words(text, at - 1)):
+        if (
+            before.isalnum()
+            or before == "_"
+            or (before in WORD_JOINERS and _joins_words(text, at - 1))
+        ):
             at -= 1
         else:
             break
