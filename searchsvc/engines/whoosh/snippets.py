@@ -8,9 +8,11 @@ the passage, its scoring and its formatting are Whoosh's own (Fragment, top_frag
 formatter below), and tests/test_performance_paths.py checks the output equals
 Highlighter.highlight_hit's on the seed stories.
 
-Only the text near matches is analysed: one regular-expression pass finds the raw words that
-give a matched term (`_matches`; each distinct raw word analysed once per set of terms), and
-the fragmenter jumps over every stretch where it is idle and no match is near (`_fragments`):
+Only the text near matches is analysed. The tokens giving a matched term are found by looking
+for the terms' surface forms (surface.py: no pass cutting the whole body into words; for
+terms too short to look for, `_matches` reads every word, each distinct one analysed once),
+and the stream knows every other token is one unmatched unit unless it is not plain. The
+fragmenter jumps over every stretch where it is idle and no match is near (`_fragments`):
 an idle fragmenter only remembers the words that start within `surround` characters of the
 next match, so skipping the ones before cannot change a passage. Where that cannot be shown
 for a jump (no unmatched word close enough before a match), the whole text is walked again.
