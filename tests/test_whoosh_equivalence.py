@@ -364,7 +364,7 @@ def test_passages_and_matched_words_from_surface_forms_equal_reading_every_word(
     assert 0.6 * checked < narrowed < checked  # both ways taken
 
 
-def test_every_plain_word_of_the_stories_holds_its_stem_s_key(realistic):
+def test_every_plain_word_of_the_stories_starts_with_its_stem_s_key(realistic):
     """The property surface.candidates rests on, over every word of the realistic stories."""
     words = {
         word
@@ -376,7 +376,7 @@ def test_every_plain_word_of_the_stories_holds_its_stem_s_key(realistic):
     for word in words:
         for term in (*indexed_units(word), *QUERIED.units_of(word)):
             key = surface.stem_key(term)
-            assert key is None or key in word.lower(), (word, term, key)
+            assert key is None or word.lower().startswith(key), (word, term, key)
 
 
 def test_a_result_s_dict_is_what_asdict_gives(realistic):

@@ -11,11 +11,12 @@ differs from the lower-cased word in at most its last two characters: two for a 
 "ble" ("employability" → "employable"), one for a stem ending in "e", "i" or "l" ("making" →
 "make", "happy" → "happi", "disability" → "disabl"), none otherwise (every Porter rule replacing
 a suffix by something other than its own beginning ends the stem so). So every plain token
-giving a term holds the term's *key*, the stem less those characters, in its lower-cased form:
-looking for the keys in the lower-cased text finds each such token, among others the caller
-then checks with its table. Every other token (holding a joiner, an underscore or a non-ASCII
-word character: "Jae-myung", "don’t", "Café", "東京都庁") can give terms that are no substring
-of it, so those are all taken, found by looking for the characters that make them so.
+giving a term starts with the term's *key*, the stem less those characters, once lower-cased:
+looking for the keys at the starts of words of the lower-cased text finds each such token,
+among others the caller then checks with its table. Every other token (holding a joiner, an
+underscore or a non-ASCII word character: "Jae-myung", "don’t", "Café", "東京都庁") can give
+terms that are no substring of it, so those are all taken, found by looking for the
+characters that make them so.
 
 A term whose key would be under two characters ("ai" → "a") would match nearly every word,
 and a prefix standing for many terms would search the text once per term; then `candidates`
@@ -28,7 +29,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
+from searchsvc.analysis import HYPHENS, TOKEN_PATTERN, WORD_JOINERS, fold
 
 MIN_KEY = 2
 # More terms than this are looked for by reading every word: each key is one search of the text.
@@ -45,8 +46,9 @@ Token = tuple[int, int, str]  # (start, end, the token as written)
 
 
 def stem_key(term: str) -> str | None:
-    """What every plain token giving `term` holds once lower-cased ("" when no plain token
-    gives it: a term of other characters), or None when that would be under MIN_KEY long."""
+    """What every plain token giving `term` starts with once lower-cased ("" when no plain
+    token gives it: a term of other characters), or None when that would be under MIN_KEY
+    long."""
     if not (term.isascii() and term.isalnum()) or term != term.lower():
         return ""
     if term.endswith("ble"):
@@ -73,26 +75,46 @@ def candidates(text: str, terms: frozenset[str]) -> list[Token] | None:
     lowered = text.lower()
     if len(lowered) != len(text):
         return None  # a character lower-cased into two: positions would not line up
-    found = {start: (start, end, word) for start, end, word in special_tokens(text)}
+    found = {
+        start: (start, end, word)
+        for start, end, word in special_tokens(text)
+        if _may_give(word, keys)
+    }
     for key in keys:
         _add_plain(text, lowered, key, found)
     return [found[start] for start in sorted(found)]
 
 
+def _may_give(word: str, keys: set[str]) -> bool:
+    """Whether a token that is not plain may give a term with one of `keys`. A word whose
+    folded parts are ASCII letters and digits ("Jae-myung", "don’t") gives the stems of its
+    parts and of their join (analysis._expand_joined), each starting with its key and all
+    within the join; any other (non-ASCII letters, CJK) is left to the caller's table."""
+    joined = _ascii_join(word)
+    return joined is None or any(key in joined for key in keys)
+
+
+@lru_cache(maxsize=65_536)
+def _ascii_join(word: str) -> str | None:
+    """The folded parts of `word` joined, when all are ASCII letters and digits, else None."""
+    parts = [part for part in HYPHENS.split(fold(word)) if part]
+    if not parts or not all(part.isascii() and part.isalnum() for part in parts):
+        return None
+    return "".join(parts)
+
+
 def _add_plain(text: str, lowered: str, key: str, found: dict[int, Token]) -> None:
-    """Add to `found` each plain token whose lower-cased form holds `key`."""
+    """Add to `found` each plain token whose lower-cased form starts with `key`."""
     at = lowered.find(key)
     while at >= 0:
-        start = at
-        while start:
-            before = text[start - 1]
-            if not (before.isalnum() or before == "_"):
-                break
-            start -= 1
+        before = text[at - 1] if at else " "
+        if before.isalnum() or before == "_":
+            at = lowered.find(key, at + 1)  # inside a word, not at its start
+            continue
         end = _RUN_END.match(text, at).end()
-        word = text[start:end]
-        if start not in found and is_plain(word) and _alone(text, start, end):
-            found[start] = (start, end, word)
+        word = text[at:end]
+        if at not in found and is_plain(word) and _alone(text, at, end):
+            found[at] = (at, end, word)
         at = lowered.find(key, max(end, at + 1))
 
 
