@@ -16,8 +16,16 @@ from whoosh.collectors import TermsCollector, TopCollector
 
 from searchsvc.analysis import TOKEN_PATTERN
 from searchsvc.engines.whoosh import execution as search_module
-from searchsvc.engines.whoosh import snippets
-from searchsvc.engines.whoosh.analysis import english_analyzer, english_pipeline, word_expansion
+from searchsvc.engines.whoosh import explain, snippets, surface
+from searchsvc.engines.whoosh.analysis import (
+    QUERIED,
+    _expand,
+    _expand_reference,
+    english_analyzer,
+    english_pipeline,
+    indexed_units,
+    word_expansion,
+)
 from searchsvc.engines.whoosh.compiling import FilterRule, QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.engines.whoosh.postings import PostingsCache, evaluate
@@ -82,6 +90,85 @@ def test_snippet_matches_are_the_tokens_a_whole_text_pass_finds(text):
         for m in TOKEN_PATTERN.finditer(text)
         if not wanted.isdisjoint(unit for unit, *_ in word_expansion(m.group(), True)[1])
     ]
+
+
+# Words whose stems end differently from them, words inside other words, joined words, stop
+# words, words with non-ASCII and underscores, and a term too short to look for ("ai" → "a").
+SURFACE_WORDS = [
+    "Making", "make", "happy", "HAPPI", "employability", "disability", "relational", "oil",
+    "turmoil", "e-mail", "email", "Jae-myung", "don’t", "Korea's", "café", "東京都庁", "a_1",
+    "The", "said", "agreed", "possibly", "AI", "x", "1990s",
+]  # fmt: skip
+SURFACE_TERMS = [
+    frozenset(units) for word in SURFACE_WORDS for units in (indexed_units(word),) if units
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(SURFACE_WORDS),
+            st.sampled_from(["", " ", "-", "'", "’", "–", "_", ", ", "\n", ". ", "--"]),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(SURFACE_TERMS), min_size=1, max_size=3),
+)
+def test_surface_forms_find_the_tokens_a_whole_text_pass_finds(pieces, term_sets):
+    """Looking for the terms' surface forms (surface.py) against reading every word: the same
+    matched tokens for snippets, the same passage and the same matched words."""
+    text = "".join(word + gap for word, gap in pieces)
+    wanted = frozenset().union(*term_sets)
+    found = snippets.found_matches(text, wanted)
+    if found is not None:
+        matched, analysed = found
+        assert matched == snippets._matches(text, wanted)
+        assert analysed >= {
+            m.start() for m in TOKEN_PATTERN.finditer(text) if not surface.is_plain(m.group())
+        }
+    assert snippets.passage_of(text, wanted) == snippets._passage(
+        text, wanted, snippets._matches(text, wanted), None
+    )
+    assert explain.surface_words(text, set(wanted)) == explain._surface_words_by_reading(
+        text, wanted
+    )
+
+
+def test_every_plain_word_giving_a_stem_starts_with_its_key():
+    """The property surface.candidates rests on, over the seed stories' words and words that
+    Porter ends differently (y → i, -ing → -e, -bility → -ble)."""
+    words = {w for text in seed_texts() for w in TOKEN_PATTERN.findall(text)} | {
+        *SURFACE_WORDS, "abilities", "sensibility", "humbly", "conflated", "hoping", "rarely",
+        "asphyxiation", "urgency", "activity", "organization", "generator", "technologies",
+    }  # fmt: skip
+    checked = 0
+    for word in sorted(w for w in words if surface.is_plain(w)):
+        for units in (indexed_units(word), QUERIED.units_of(word)):
+            for term in units:
+                key = surface.stem_key(term)
+                assert key is None or word.lower().startswith(key), (word, term, key)
+                checked += key is not None
+    assert checked > 500
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "The", "of", "s", "S", "ing", "ed", "y", "Jae", "myung", "1", "_", "é", "東京"]
+            + list("'’‘`´‐‑–-")
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_a_word_s_expansion_is_the_reference_pipeline_s(pieces, indexing):
+    """analysis._expand's shortcuts (plain words, joined words of ASCII parts) against running
+    the reference pipeline, for every token of the text the pieces make."""
+    for word in TOKEN_PATTERN.findall("".join(pieces)):
+        assert _expand(word, indexing) == _expand_reference(word, indexing), word
 
 
 def test_identity_folding_equals_folding_every_character():

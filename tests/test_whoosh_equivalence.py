@@ -20,8 +20,8 @@ from whoosh.searching import Results
 from whoosh.writing import SegmentWriter
 
 from searchsvc.analysis import TOKEN_PATTERN
-from searchsvc.engines.whoosh import execution, snippets
-from searchsvc.engines.whoosh.analysis import indexed_units
+from searchsvc.engines.whoosh import execution, explain, snippets, surface
+from searchsvc.engines.whoosh.analysis import QUERIED, indexed_units
 from searchsvc.engines.whoosh.compiling import QueryCompiler
 from searchsvc.engines.whoosh.engine import WhooshEngine, WhooshGeneration
 from searchsvc.engines.whoosh.execution import CachedTerms, attach_matched_terms
@@ -324,6 +324,51 @@ def test_snippet_jumps_give_the_whole_text_walk_s_passages(realistic):
             except snippets._JumpUnsafe:
                 pass
     assert jumped > 500
+
+
+def story_terms(text: str) -> list[frozenset[str]]:
+    """Term sets to look for in a story: some of its own words (every 40th, and its first few
+    words that are not plain: joined, non-ASCII), alone and with common words."""
+    words = TOKEN_PATTERN.findall(text)
+    picked = words[::40] + [w for w in words if not surface.is_plain(w)][:4]
+    sets = [frozenset(indexed_units(w)) for w in picked if indexed_units(w)]
+    common = frozenset({"said", "year", "oil", "bank", "rate", "ai"})
+    return sets + [terms | common for terms in sets[:2]]
+
+
+def test_passages_and_matched_words_from_surface_forms_equal_reading_every_word(realistic):
+    """snippets.passage_of and explain.surface_words, which look for the terms' surface forms
+    (surface.py), against reading every word of the text, on every story of the realistic
+    index with terms taken from the story itself."""
+    narrowed = checked = marked = 0
+    for story in realistic.stories():
+        for terms in story_terms(story.text or ""):
+            text = story.text
+            ours = snippets.passage_of(text, terms)
+            assert ours == snippets._passage(text, terms, snippets._matches(text, terms), None)
+            words = explain.surface_words(text, set(terms))
+            assert words == explain._surface_words_by_reading(text, terms), (terms, words)
+            narrowed += surface.candidates(text, terms) is not None
+            checked += 1
+            marked += "<mark>" in ours
+    assert checked > 10_000
+    assert marked > 0.9 * checked
+    assert 0.6 * checked < narrowed < checked  # both ways taken
+
+
+def test_every_plain_word_of_the_stories_starts_with_its_stem_s_key(realistic):
+    """The property surface.candidates rests on, over every word of the realistic stories."""
+    words = {
+        word
+        for story in realistic.stories()
+        for word in TOKEN_PATTERN.findall(story.text or "")
+        if surface.is_plain(word)
+    }
+    assert len(words) > 10_000
+    for word in words:
+        for term in (*indexed_units(word), *QUERIED.units_of(word)):
+            key = surface.stem_key(term)
+            assert key is None or word.lower().startswith(key), (word, term, key)
 
 
 def test_a_result_s_dict_is_what_asdict_gives(realistic):

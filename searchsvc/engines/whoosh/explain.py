@@ -8,10 +8,12 @@ any-word searches included — without parsing the query a second time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from whoosh import query as wq
 from whoosh.searching import Hit as WhooshHit
 
+from searchsvc.engines.whoosh import surface
 from searchsvc.engines.whoosh.analysis import QUERIED, raw_words
 from searchsvc.engines.whoosh.schema import FIELD_BOOSTS, QUERY_FIELDS
 
@@ -46,16 +48,33 @@ def _text(term: bytes | str) -> str:
 def surface_words(text: str, terms: set[str]) -> list[str]:
     """The words of `text`, as printed, whose analyzed form is one of `terms` (first seen first).
 
-    'diplomaci' is what the index holds; 'diplomacy' is what the reader should see.
+    'diplomaci' is what the index holds; 'diplomacy' is what the reader should see. Only the
+    tokens that may give one of the terms are read (surface.candidates), in the text's order.
     """
-    found: dict[str, str] = {}
     if not terms:
         return []
+    wanted = frozenset(terms)
+    tokens = surface.candidates(text, wanted)
+    if tokens is None:
+        return _surface_words_by_reading(text, wanted)
+    return _first_words((word for _, _, word in tokens), wanted)
+
+
+def _surface_words_by_reading(text: str, terms: frozenset[str]) -> list[str]:
+    """surface_words reading every word of the text (the reference, and the way for terms
+    too short to look for)."""
     words = raw_words(text)
     # Each distinct word is checked once; the matching ones are then taken in the order they
     # first appear (a later repeat of a word adds nothing its first appearance did not).
-    matching = sorted(QUERIED.giving(set(words), frozenset(terms)), key=words.index)
-    for original in matching:
+    matching = sorted(QUERIED.giving(set(words), terms), key=words.index)
+    return _first_words(matching, terms)
+
+
+def _first_words(words: Iterable[str], terms: frozenset[str]) -> list[str]:
+    """For each term, the first of `words` (in order) giving it, shown without a possessive or
+    edge punctuation; at most MAX_WORDS_PER_FIELD, each word once."""
+    found: dict[str, str] = {}
+    for original in words:
         for term in QUERIED.units_of(original):
             if term not in terms or term in found:
                 continue

@@ -8,9 +8,11 @@ the passage, its scoring and its formatting are Whoosh's own (Fragment, top_frag
 formatter below), and tests/test_performance_paths.py checks the output equals
 Highlighter.highlight_hit's on the seed stories.
 
-Only the text near matches is analysed: one regular-expression pass finds the raw words that
-give a matched term (`_matches`; each distinct raw word analysed once per set of terms), and
-the fragmenter jumps over every stretch where it is idle and no match is near (`_fragments`):
+Only the text near matches is analysed. The tokens giving a matched term are found by looking
+for the terms' surface forms (surface.py: no pass cutting the whole body into words; for
+terms too short to look for, `_matches` reads every word, each distinct one analysed once),
+and the stream knows every other token is one unmatched unit unless it is not plain. The
+fragmenter jumps over every stretch where it is idle and no match is near (`_fragments`):
 an idle fragmenter only remembers the words that start within `surround` characters of the
 next match, so skipping the ones before cannot change a passage. Where that cannot be shown
 for a jump (no unmatched word close enough before a match), the whole text is walked again.
@@ -33,6 +35,7 @@ from whoosh.highlight import (
 )
 
 from searchsvc.analysis import TOKEN_PATTERN, WORD_JOINERS
+from searchsvc.engines.whoosh import surface
 from searchsvc.engines.whoosh.analysis import HIGHLIGHTED, raw_words, word_expansion
 
 SNIPPET_CHARS = 240
@@ -96,14 +99,51 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
     words = frozenset(
         field.from_bytes(term) for name, term in results.matched_terms() if name == field_name
     )
-    matches = _matches(text, words)
+    return passage_of(text, words)
+
+
+def passage_of(text: str, words: frozenset[str]) -> str:
+    """The best passage of `text` with the tokens giving one of `words` (index terms) marked,
+    as Whoosh's highlighter formats it; "" when no token gives one."""
+    found = found_matches(text, words)
+    if found is None:
+        return _passage(text, words, _matches(text, words), None)
+    return _passage(text, words, *found)
+
+
+def found_matches(
+    text: str, words: frozenset[str]
+) -> tuple[list[tuple[int, int]], set[int]] | None:
+    """What `_matches` answers, from the tokens surface.candidates finds (None: it cannot
+    narrow the search), and the starts of the tokens the stream must analyse: the matched ones
+    and those not plain; any other is a plain token giving no matched term, one unmatched unit
+    spanning it."""
+    found = surface.candidates(text, words)
+    if found is None:
+        return None
+    units_of = HIGHLIGHTED.units_of
+    matched = [(s, e) for s, e, word in found if not words.isdisjoint(units_of(word))]
+    analysed = {start for start, _ in matched}
+    analysed.update(start for start, _, _ in surface.special_tokens(text))
+    return matched, analysed
+
+
+def _passage(
+    text: str,
+    words: frozenset[str],
+    matches: list[tuple[int, int]],
+    analysed: set[int] | None,
+) -> str:
+    """The formatted best passage given every matched token's span (`analysed`: see _merged)."""
     if not matches:
         return ""  # no fragment holds a match: none reaches the minimum score
     fragmenter = _HIGHLIGHTER.fragmenter
     maxchars, surround = fragmenter.maxchars, fragmenter.surround
 
     def passage(jumps: list[tuple[int, int]]) -> str:
-        tokens = _fragments(text, lambda at: _merged(text, words, at), maxchars, surround, jumps)
+        tokens = _fragments(
+            text, lambda at: _merged(text, words, at, analysed), maxchars, surround, jumps
+        )
         best = top_fragments(tokens, 1, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order, minscore=1)
         return _HIGHLIGHTER.formatter.format(best)
 
@@ -115,7 +155,8 @@ def best_passage(hit, field_name: str, text: str) -> str:  # noqa: ANN001 - a Wh
 
 def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each surface word of `text` the analyzer turns into one of `words`,
-    in order: the distinct words are checked once each, then only theirs are looked for."""
+    in order, reading every word of the text: the distinct words are checked once each, then
+    only theirs are looked for (passage_of's reference, and its way for short terms)."""
     spans = []
     for word in HIGHLIGHTED.giving(set(raw_words(text)), words):
         at = text.find(word)
@@ -170,18 +211,26 @@ class _Token:
 
 
 def _merged(
-    text: str, words: frozenset[str], at: int = 0
+    text: str, words: frozenset[str], at: int = 0, analysed: set[int] | None = None
 ) -> Iterator[tuple[int, int, _Token | None]]:
     """The analyzer's tokens of `text` from `at` (mode="index", removestops=False:
     EnglishAnalyzer's loop, read from its word table) through set_matched_filter and
     Highlighter._merge_matched_tokens, as (startchar, endchar, token): token is None for an
-    unmatched one, which needs no object."""
+    unmatched one, which needs no object. With `analysed` (the starts of every matched token
+    and every token not plain, see surface.py), any other token is known to be one unmatched
+    unit spanning the word, and is not looked up."""
     token = None
     for match in TOKEN_PATTERN.finditer(text, at):
+        base, stop = match.span()
+        if analysed is not None and base not in analysed:
+            if token is not None:
+                yield token.startchar, token.endchar, token
+                token = None
+            yield base, stop, None
+            continue
         expansion = word_expansion(match.group(), True)
         if expansion is None:
             continue
-        base = match.start()
         for unit, _, start, end in expansion[1]:
             start += base
             end += base
@@ -225,55 +274,54 @@ def _fragments(  # noqa: C901, PLR0912 - one state machine, kept as Whoosh wrote
     jumped_to = None  # where the last jump landed while idle (None: no jump since)
     last_unmatched_end = -1
     landing_for, landing = -1, 0  # where to jump ahead of matches[landing_for]
-    while True:
-        step = next(tokens, None)
-        if step is None:
-            break
-        startchar, endchar, t = step
-        tlength = endchar - startchar
-        if countdown < 0 and t is None:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-            last_unmatched_end = endchar
-            while upcoming < len(matches) and matches[upcoming][1] <= endchar:
-                upcoming += 1
-            if matches and upcoming == len(matches):
-                break  # idle with no match ahead: nothing more to yield
-            if matches:
-                if landing_for != upcoming:
-                    landing_for = upcoming
-                    landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
-                if landing > endchar:
-                    tokens, jumped_to = tokens_from(landing), landing
-                    firsts.clear()
-            continue
-        if countdown < 0 and jumped_to is not None:
-            # Whoosh would have kept a word from before the landing unless the last unmatched
-            # word ends `surround` past it.
-            if last_unmatched_end < jumped_to + surround:
-                raise _JumpUnsafe
-            jumped_to = None
-        if currentlen + tlength > maxchars:
-            countdown = 0
-        elif t is not None:
-            countdown = surround
-            if first is None:
-                if firsts:
-                    first = firsts[0]
-                else:
-                    first = startchar
-                    countdown += surround
-            tks.append(t.copy())
-        if countdown >= 0:
-            currentlen += tlength
-            countdown -= tlength
-            if countdown <= 0:
-                yield mkfrag(text, tks, startchar=first, endchar=endchar)
-                tks = []
-                firsts = deque()
-                first = None
-                currentlen = 0
+    while tokens is not None:
+        walking, tokens = tokens, None  # a jump sets `tokens` to the stream from its landing
+        for startchar, endchar, t in walking:
+            tlength = endchar - startchar
+            if countdown < 0 and t is None:
+                firsts.append(startchar)
+                while firsts and endchar - firsts[0] > surround:
+                    firsts.popleft()
+                last_unmatched_end = endchar
+                while upcoming < len(matches) and matches[upcoming][1] <= endchar:
+                    upcoming += 1
+                if matches and upcoming == len(matches):
+                    break  # idle with no match ahead: nothing more to yield
+                if matches:
+                    if landing_for != upcoming:
+                        landing_for = upcoming
+                        landing = _safe_start(text, matches[upcoming][0] - surround - JUMP_SLACK)
+                    if landing > endchar:
+                        tokens, jumped_to = tokens_from(landing), landing
+                        firsts.clear()
+                        break
+                continue
+            if countdown < 0 and jumped_to is not None:
+                # Whoosh would have kept a word from before the landing unless the last
+                # unmatched word ends `surround` past it.
+                if last_unmatched_end < jumped_to + surround:
+                    raise _JumpUnsafe
+                jumped_to = None
+            if currentlen + tlength > maxchars:
+                countdown = 0
+            elif t is not None:
+                countdown = surround
+                if first is None:
+                    if firsts:
+                        first = firsts[0]
+                    else:
+                        first = startchar
+                        countdown += surround
+                tks.append(t.copy())
+            if countdown >= 0:
+                currentlen += tlength
+                countdown -= tlength
+                if countdown <= 0:
+                    yield mkfrag(text, tks, startchar=first, endchar=endchar)
+                    tks = []
+                    firsts = deque()
+                    first = None
+                    currentlen = 0
     if tks:
         yield mkfrag(text, tks, startchar=first, endchar=endchar)
 
