@@ -22,7 +22,7 @@ import numpy as np
 
 FREQUENCY_BUCKETS = 1 << 22
 CHUNK = 4096  # articles concatenated at once: bounds the arrays' memory
-HITS_PER_STEP = 4_000_000  # prefix matches expanded at once (each a few int64s)
+HITS_PER_STEP = 1_000_000  # matches expanded at once (each takes about 40 bytes then)
 CACHED_TABLE = 1 << 18  # hashes searched in place, unsorted (2 MiB: stays in the CPU cache)
 _MASK = np.uint64(FREQUENCY_BUCKETS - 1)
 _EMPTY = np.zeros(0, dtype=np.uint64)
@@ -37,79 +37,67 @@ def duplicate_pairs(
     least `min_shared` (or all of them, when it has fewer)."""
     hashes = [np.frombuffer(s, dtype=np.uint64) if len(s) else _EMPTY for s in sets]
     sizes = np.array([len(h) for h in hashes], dtype=np.int64)
-    frequency = _frequencies(hashes)
-    chunks = [_Chunk.of(hashes, start, frequency) for start in range(0, len(hashes), CHUNK)]
-    first, second = candidate_pairs(chunks, sizes, threshold)
-    shared = shared_counts([h for chunk in chunks for h in chunk.shared_sets()], first, second)
+    first, second = candidate_pairs(hashes, sizes, _frequencies(hashes), threshold)
+    shared = shared_counts(hashes, first, second)
     return _passing(first, second, shared, sizes, threshold, min_shared)
 
 
-class _Chunk:
-    """A run of consecutive articles' hashes, concatenated, with what is derived from them.
-
-    Only hashes whose frequency bucket holds two sets or more can be shared (a bucket with one
-    set is that set's alone): the rest, most shingles of an article without copies, are left out
-    of the probes, the prefix index and the intersections, which stay exact.
-    """
-
-    def __init__(  # noqa: PLR0913 - the chunk's arrays
-        self, start: int, count: int, values: np.ndarray, owners: np.ndarray, ranks: np.ndarray
-    ) -> None:
-        self.start, self.count = start, count  # its articles: start, start + 1, …
-        self.values, self.owners, self.ranks = values, owners, ranks  # one entry per hash
-
-    @classmethod
-    def of(cls, hashes: list[np.ndarray], start: int, frequency: np.ndarray) -> _Chunk:
-        part = hashes[start : start + CHUNK]
-        sizes = np.array([len(h) for h in part], dtype=np.int64)
-        values = np.concatenate(part) if sizes.any() else _EMPTY
-        owners = np.repeat(np.arange(start, start + len(part)), sizes)
-        ranks = frequency[(values & _MASK).astype(np.intp)]
-        return cls(start, len(part), values, owners, ranks)
-
-    def prefixes(self, sizes: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-        """Each set's |S| - floor(threshold * |S|) + 1 rarest hashes (by frequency, then hash:
-        a set is ascending, so a stable sort by owner and frequency keeps hash order), those
-        that can be shared, with their articles."""
-        local = self.owners - self.start
-        order = np.argsort((local << 40) | self.ranks, kind="stable")
-        owners, ranks = self.owners[order], self.ranks[order]
-        chunk_sizes = np.bincount(local, minlength=self.count)
-        starts = np.concatenate(([0], np.cumsum(chunk_sizes)[:-1]))
-        position = np.arange(len(order)) - np.repeat(starts, chunk_sizes)
-        needed = np.maximum(1, (threshold * sizes[owners]).astype(np.int64))
-        chosen = (position < sizes[owners] - needed + 1) & (ranks > 1)
-        return self.values[order][chosen], owners[chosen]
-
-    def shareable(self) -> tuple[np.ndarray, np.ndarray]:
-        kept = self.ranks > 1
-        return self.values[kept], self.owners[kept]
-
-    def shared_sets(self) -> list[np.ndarray]:
-        """Each article's shareable hashes, ascending (one array per article of the chunk)."""
-        values, owners = self.shareable()
-        bounds = np.searchsorted(owners, np.arange(self.start + 1, self.start + self.count))
-        return np.split(values, bounds)
-
-
 def candidate_pairs(
-    chunks: list[_Chunk], sizes: np.ndarray, threshold: float
+    hashes: list[np.ndarray], sizes: np.ndarray, frequency: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pairs (first < second, ascending) that can pass: the earlier-visited article's prefix
-    shares a hash with the other's set."""
-    count = len(sizes)
+    shares a hash with the other's set.
+
+    Only hashes whose frequency bucket holds two sets or more can be shared (a bucket with one
+    set is that set's alone): the others are neither indexed nor probed. Every chunk's arrays
+    are made again where needed rather than kept (at 100k articles, keeping them was 600 MB).
+    """
+    count = len(hashes)
     visit = np.empty(count, dtype=np.int64)
     visit[np.argsort(sizes, kind="stable")] = np.arange(count)
-    found = [chunk.prefixes(sizes, threshold) for chunk in chunks]
+    found = [
+        _prefixes(hashes, start, sizes, frequency, threshold) for start in range(0, count, CHUNK)
+    ]
     prefix_hashes = np.concatenate([h for h, _ in found]) if found else _EMPTY
     prefix_owners = np.concatenate([o for _, o in found]) if found else _NONE
+    del found
     order = np.argsort(prefix_hashes)
     prefix_hashes, prefix_owners = prefix_hashes[order], prefix_owners[order]
-    keys = [
-        _probe(*chunk.shareable(), prefix_hashes, prefix_owners, visit, count) for chunk in chunks
-    ]
-    unique = np.unique(np.concatenate(keys)) if keys else _NONE
+    del order
+    keys = [_NONE]
+    for start in range(0, count, CHUNK):
+        values, owners = _concatenated(hashes, start)
+        shareable = np.flatnonzero(frequency[(values & _MASK).astype(np.intp)] > 1)
+        values, owners = values[shareable], owners[shareable]
+        keys.append(_probe(values, owners, prefix_hashes, prefix_owners, visit, count))
+    unique = np.unique(np.concatenate(keys))
     return unique // count, unique % count
+
+
+def _concatenated(hashes: list[np.ndarray], start: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the chunk of articles from `start`, in one array, with their articles."""
+    part = hashes[start : start + CHUNK]
+    lengths = [len(h) for h in part]
+    values = np.concatenate(part) if any(lengths) else _EMPTY
+    return values, np.repeat(np.arange(start, start + len(part)), lengths)
+
+
+def _prefixes(
+    hashes: list[np.ndarray], start: int, sizes: np.ndarray, frequency: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each set's |S| - floor(threshold * |S|) + 1 rarest hashes (by frequency, then hash: a set
+    is ascending, so a stable sort by article and frequency keeps hash order), those that can
+    be shared, with their articles (the chunk from `start`)."""
+    values, owners = _concatenated(hashes, start)
+    ranks = frequency[(values & _MASK).astype(np.intp)]
+    order = np.argsort(((owners - start) << 40) | ranks, kind="stable")
+    values, owners, ranks = values[order], owners[order], ranks[order]
+    lengths = sizes[start : start + CHUNK]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    position = np.arange(len(values)) - np.repeat(starts, lengths)
+    needed = np.maximum(1, (threshold * sizes[owners]).astype(np.int64))
+    chosen = (position < sizes[owners] - needed + 1) & (ranks > 1)
+    return values[chosen], owners[chosen].astype(np.int32)
 
 
 def shared_counts(hashes: list[np.ndarray], first: np.ndarray, second: np.ndarray) -> np.ndarray:
