@@ -162,6 +162,12 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional: most engines hold nothing to release
         """Release what was opened (searchers, connections)."""
 
+    def live_name(self) -> str:
+        """The live generation's name, raising as live() does (IndexMissing, IndexDamaged).
+        A build needs nothing more of it: an engine that can tell without opening the
+        generation says so here."""
+        return self.live().name
+
     def release_readers(self) -> None:  # noqa: B027 - optional: most engines hold nothing
         """Drop what reading opened (searchers, caches) yet stay usable: the next read opens
         again. A build asks the live generation only its name, and an open Whoosh searcher

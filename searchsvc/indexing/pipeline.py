@@ -288,7 +288,7 @@ def _live_name(engine: Engine) -> str | None:
     """The live generation's name; None when there is none, or when it is damaged (then the
     build is never "up to date" and writes every story afresh, reusing nothing of it)."""
     try:
-        return engine.live().name
+        return engine.live_name()
     except (IndexMissing, GenerationGone):
         return None
     except IndexDamaged as damaged:

@@ -187,6 +187,18 @@ class WhooshEngine(Engine):
         opened.refuse_if_damaged()
         return opened
 
+    def live_name(self) -> str:
+        """The pointer's generation, checked against its manifest (the cheap check), without
+        opening it: opening reads every segment's table of contents and, at 100k stories,
+        copied 390 MB of segment files into memory for a no-op build that needs only the name."""
+        folder = gens.current(self.root) or self._without_pointer()
+        if folder is None:
+            raise IndexMissing(f"no index has been built in {self.root} yet")
+        damage = integrity.check(folder)
+        if damage:
+            raise IndexDamaged(folder.name, integrity.describe(damage))
+        return folder.name
+
     def _live(self) -> WhooshGeneration:
         stamp = gens.pointer_stamp(self.root)
         current = self._open
