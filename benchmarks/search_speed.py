@@ -524,7 +524,8 @@ def print_tables(docs, report, kinds_this, kinds_fts, queries, totals_this, tota
             continue
         a, b = this[key], fts.get(key)
         r = f"{a / b:.2f}" if b else ""
-        print(f"{label:32} {a:>10{fmt}} {b if b is None else format(b, fmt):>10} {r:>7}")
+        shown = "" if b is None else format(b, fmt)
+        print(f"{label:32} {a:>10{fmt}} {shown:>10} {r:>7}")
     if "phases_full" in this:
         print(f"\n{'build stage (s)':16} {'full':>9} {'1 %':>9}")
         for phase, seconds in this["phases_full"].items():
