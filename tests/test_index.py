@@ -172,28 +172,19 @@ def test_freshness_reports_changed_and_removed(seeds_copy, tmp_path):
 
 def test_fast_segment_writer_writes_whoosh_s_bytes(seeds_copy, tmp_path):
     """FastSegmentWriter replaces Whoosh's pool and analysis path: the files must not change."""
-    from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
-    from searchsvc.engines.whoosh.schema import build_schema, story_document
     from searchsvc.engines.whoosh.segments import FastSegmentWriter
     from searchsvc.extract import extract_file
     from searchsvc.indexing.dedup import merge_duplicates
+    from tests.support.segments import segment_bytes, write_with
 
     articles = [a for p in sorted(seeds_copy.iterdir()) for a in extract_file(p, p.name)]
     stories = merge_duplicates(articles)
     written = {}
     for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
-        folder = tmp_path / name
-        folder.mkdir()
-        ix = whoosh_index.create_in(str(folder), build_schema())
-        writer = writer_class(ix, compound=False)
-        for story in stories:
-            writer.add_document(**story_document(story))
-        writer.commit()
-        written[name] = sorted(
-            (p.suffix, p.read_bytes()) for p in folder.iterdir() if not p.name.startswith("_")
-        )
+        write_with(tmp_path / name, stories, writer_class)
+        written[name] = segment_bytes(tmp_path / name)
     assert written["fast"] == written["whoosh"]
 
 

@@ -41,6 +41,7 @@ from searchsvc.query import parse
 from searchsvc.ranking import DEFAULT_RANKING, searchable_words
 from searchsvc.search import search
 from tests.support import make_news_files
+from tests.support.segments import segment_bytes, write_with
 
 pytestmark = pytest.mark.slow
 
@@ -149,28 +150,11 @@ def test_natural_language_with_feedback_scores_as_whoosh_does(realistic):
     assert_same_scores(ours, whoosh_scores(realistic, q, model))
 
 
-def write_with(folder: Path, stories: list, writer_class: type) -> None:
-    folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = writer_class(ix, compound=False)
-    for story in stories:
-        writer.add_document(**story_document(story))
-    writer.commit()
-
-
 def test_the_segment_writer_writes_whoosh_s_bytes(realistic, tmp_path):
     stories = sorted(realistic.stories(), key=lambda story: story.id)
     for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
         write_with(tmp_path / name, stories, writer_class)
-    written = {
-        name: sorted(
-            (p.suffix, p.read_bytes())
-            for p in (tmp_path / name).iterdir()
-            if not p.name.startswith("_")
-        )
-        for name in ("whoosh", "fast")
-    }
-    assert written["fast"] == written["whoosh"]
+    assert segment_bytes(tmp_path / "fast") == segment_bytes(tmp_path / "whoosh")
 
 
 def postings_by_id(folder: Path) -> tuple[dict, dict]:
