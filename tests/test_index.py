@@ -209,3 +209,31 @@ def test_rebuild_reusing_derived_data_matches_a_full_build(seeds_copy, tmp_path,
         assert left == right, name
     assert live_a.meta()["fingerprints"] == live_b.meta()["fingerprints"]
     assert total(a, "zanzibar") == total(b, "zanzibar") == 1
+
+
+def test_fast_segment_writer_merging_a_segment_writes_whoosh_s_bytes(seeds_copy, tmp_path):
+    """Documents added while an older segment is merged in (its postings come through the
+    pool's add(), the new ones through the analyzer fast path, for the same terms): the merged
+    segment is the one Whoosh's own writer makes."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from searchsvc.engines.whoosh.schema import story_document
+    from searchsvc.engines.whoosh.segments import FastSegmentWriter
+    from searchsvc.extract import extract_file
+    from searchsvc.indexing.dedup import merge_duplicates
+    from tests.support.segments import segment_bytes, write_with
+
+    articles = [a for p in sorted(seeds_copy.iterdir()) for a in extract_file(p, p.name)]
+    stories = merge_duplicates(articles)
+    written = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        folder = tmp_path / name
+        write_with(folder, stories[:3], SegmentWriter)
+        writer = writer_class(whoosh_index.open_dir(str(folder)), compound=False)
+        for story in stories[3:]:
+            writer.add_document(**story_document(story))
+        writer.commit(optimize=True)
+        written[name] = segment_bytes(folder)
+    assert len([s for s, _ in written["fast"] if s == ".trm"]) == 1  # one merged segment
+    assert written["fast"] == written["whoosh"]

@@ -191,12 +191,8 @@ class WhooshEngine(Engine):
         """The pointer's generation, checked against its manifest (the cheap check), without
         opening it: opening reads every segment's table of contents and, at 100k stories,
         copied 390 MB of segment files into memory for a no-op build that needs only the name."""
-        folder = gens.current(self.root) or self._without_pointer()
-        if folder is None:
-            raise IndexMissing(f"no index has been built in {self.root} yet")
-        damage = integrity.check(folder)
-        if damage:
-            raise IndexDamaged(folder.name, integrity.describe(damage))
+        folder = self._live_folder()
+        _refuse_if_damaged(folder)
         return folder.name
 
     def _live(self) -> WhooshGeneration:
@@ -289,15 +285,20 @@ class WhooshEngine(Engine):
         return WhooshWriter(self.root)
 
     def _load(self, stamp: tuple[int, int] | None) -> WhooshGeneration:
+        folder = self._live_folder()
+        if self._open is not None and self._open.name == folder.name:
+            self._open.stamp = stamp
+            return self._open
+        return self._open_generation(folder, stamp)
+
+    def _live_folder(self) -> gens.Generation:
+        """The pointer's generation (or, without a pointer, see _without_pointer)."""
         folder = gens.current(self.root)
         if folder is None:
             folder = self._without_pointer()
         if folder is None:
             raise IndexMissing(f"no index has been built in {self.root} yet")
-        if self._open is not None and self._open.name == folder.name:
-            self._open.stamp = stamp
-            return self._open
-        return self._open_generation(folder, stamp)
+        return folder
 
     def _without_pointer(self) -> gens.Generation | None:
         """No pointer file (deleted by hand): keep the generation open here, else the newest
@@ -317,20 +318,23 @@ class WhooshEngine(Engine):
     def _open_generation(
         self, folder: gens.Generation, stamp: tuple[int, int] | None
     ) -> WhooshGeneration:
-        damage = integrity.check(folder)
-        if damage:  # Whoosh would read it without complaint, and answer wrongly
-            raise IndexDamaged(folder.name, integrity.describe(damage))
+        _refuse_if_damaged(folder)  # Whoosh would read it without complaint, and answer wrongly
         searcher = open_searcher(folder)
         return WhooshGeneration(folder, searcher, folder.meta(), stamp, self.store)
 
-    def close(self) -> None:
-        if self._open is not None:
-            self._open.close()
-            self._open = None
-
     def release_readers(self) -> None:
-        """close(): the live generation is opened again by its next use."""
+        """Close the live generation: it is opened again by its next use."""
         with self._lock:
             opened, self._open = self._open, None
         if opened is not None:
             opened.close()
+
+    def close(self) -> None:
+        self.release_readers()
+
+
+def _refuse_if_damaged(folder: gens.Generation) -> None:
+    """IndexDamaged when the cheap check finds a file of `folder` that is not what was built."""
+    damage = integrity.check(folder)
+    if damage:
+        raise IndexDamaged(folder.name, integrity.describe(damage))

@@ -55,21 +55,17 @@ class MemoryPool:
         self.count = 0
 
     def settle(self) -> dict[tuple[str, bytes], tuple[array, array, list]]:
-        """`terms` with the fast path's postings moved in (docnums kept ascending)."""
+        """`terms` with the fast path's postings moved in. A term that also came the slow way
+        (a merged segment's, through add()) has them appended: such a pool is written through
+        iter_postings, which puts docnums back in order."""
         terms = self.terms
         for fieldname, texts in self.texts.items():
             for text, held in texts.items():
                 key = (fieldname, text.encode("utf-8"))
-                if key in terms:  # the same field's postings also came the slow way
-                    rows = sorted(zip(*terms[key], strict=True), key=lambda row: row[0])
-                    rows += zip(*held, strict=True)
-                    rows.sort(key=lambda row: row[0])
-                    held = (
-                        array("I", [r[0] for r in rows]),
-                        array("d", [r[1] for r in rows]),
-                        [r[2] for r in rows],
-                    )
-                terms[key] = held
+                kept = terms.setdefault(key, held)
+                if kept is not held:
+                    for column, more in zip(kept, held, strict=True):
+                        column.extend(more)
         self.texts.clear()
         return terms
 
