@@ -16,9 +16,13 @@ from searchsvc.engines.base import Generation
 
 @dataclass(frozen=True)
 class SeedFile:
-    path: Path
+    location: str  # where to read it (os.scandir's path: a Path per file was a third of a scan)
     name: str  # relative to the seeds folder, POSIX separators
     stamp: tuple[int, int]  # (size, mtime_ns): unchanged stamp → reuse cached extraction
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 def seed_files(
@@ -43,28 +47,33 @@ def seed_files(
         reason = exc.strerror or str(exc)
         skipped.append((_printable(folder) + "/", f"cannot list folder: {reason}"))
 
-    def visit(folder: Path, prefix: str) -> None:
+    # Depth first, a folder's files before its subfolders, each sorted by name; a loop over a
+    # stack, not a recursive closure (a cycle that kept every SeedFile for the collector).
+    stack: list[tuple[str, str]] = [(str(seeds), "")]
+    while stack:
+        folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
         except OSError as exc:
             unlistable(prefix.rstrip("/") or ".", exc)
-            return
+            continue
         files, folders = [], []
         for entry in entries:
             (folders if _is_dir(entry) else files).append(entry)
         for entry in sorted(files, key=lambda e: e.name):
             if not entry.name.startswith("."):
                 _add_file(entry, prefix + entry.name, root, found, skipped)
+        subfolders = []
         for entry in sorted(folders, key=lambda e: e.name):
             if entry.name.startswith("."):
                 continue
             if entry.is_symlink():
                 skipped.append((_printable(prefix + entry.name), "symlinked folder not followed"))
             else:
-                visit(Path(entry.path), prefix + entry.name + "/")
+                subfolders.append((entry.path, prefix + entry.name + "/"))
+        stack.extend(reversed(subfolders))
 
-    visit(seeds, "")
     found += _kept_under(seeds, unlisted, known or {})
     return sorted(found, key=lambda seed: seed.name) if unlisted else found
 
@@ -90,10 +99,9 @@ def _add_file(
     if name != _printable(name):
         skipped.append((_printable(name), "file name is not valid UTF-8"))
         return
-    path = Path(entry.path)
     try:
         if entry.is_symlink():
-            resolved = path.resolve(strict=True)
+            resolved = Path(entry.path).resolve(strict=True)
             if not resolved.is_relative_to(root):
                 skipped.append((name, "symlink points outside the seeds folder"))
                 return
@@ -106,7 +114,7 @@ def _add_file(
     if not stat.S_ISREG(st.st_mode):
         skipped.append((name, "not a regular file"))
         return
-    found.append(SeedFile(path, name, (st.st_size, st.st_mtime_ns)))
+    found.append(SeedFile(entry.path, name, (st.st_size, st.st_mtime_ns)))
 
 
 def _kept_under(
@@ -115,7 +123,7 @@ def _kept_under(
     """The files known from the last build inside folders that cannot be listed now."""
     prefixes = tuple("" if folder == "." else folder + "/" for folder in folders)
     return [
-        SeedFile(seeds / name, name, tuple(stamp))  # type: ignore[arg-type]
+        SeedFile(str(seeds / name), name, tuple(stamp))  # type: ignore[arg-type]
         for name, stamp in sorted(known.items())
         if name.startswith(prefixes)
     ]

@@ -119,3 +119,38 @@ def test_incremental_build_equals_a_full_build_on_news(news_files, tmp_path, sha
         assert built["vocabulary"] == expected["vocabulary"]
     assert expected["clusters"]["clusters"]  # the corpus has clusters to get right
     assert summary.duplicates_merged > 0
+
+
+def test_a_build_leaves_nothing_only_the_cyclic_collector_frees(seeds_copy: Path, tmp_path: Path):
+    """Reference counting frees a build's articles, stories and seed files when it returns: a
+    cycle reaching them (a caught exception's traceback holding the build's frames, a recursive
+    closure) left 1.6 million objects at 100k for a collection that took 2 s."""
+    import gc
+
+    from searchsvc.extract.article import Article
+    from searchsvc.seeds import SeedFile
+
+    root = tmp_path / "index"
+    build(seeds_copy, root)
+    changed = next(p for p in sorted(seeds_copy.iterdir()) if p.suffix == ".txt")
+    changed.write_text(changed.read_text("utf-8") + "\n\nA correction was added.\n", "utf-8")
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for full in (True, False):
+            if not full:
+                changed.write_text(changed.read_text("utf-8") + "\nAnother one.\n", "utf-8")
+            assert build(seeds_copy, root, full=full).generation
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            gc.collect()
+            kinds = {type(o).__name__ for o in gc.garbage if isinstance(o, Article | SeedFile)}
+            gc.set_debug(0)
+            gc.garbage.clear()
+            assert not kinds, f"{'full' if full else 'incremental'} build left {kinds} in cycles"
+            assert not gc.isenabled()  # a build restores the collector as it found it
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()

@@ -25,7 +25,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,8 @@ class Extracted:
     each (shingle key, cluster signature) and where it came from (file, position)."""
 
     articles: list[Article] = field(default_factory=list)
-    derived: list[tuple[ShingleKey, Signature | None]] = field(default_factory=list)
+    # (shingle key, cluster signature, fingerprint) per article
+    derived: list[tuple[ShingleKey, Signature | None, str]] = field(default_factory=list)
     refs: list[tuple[str, int]] = field(default_factory=list)
     changed: set[int] = field(default_factory=set)  # indexes of articles from files read now
     read: dict[str, tuple[SeedFile, list[Article], list]] = field(default_factory=dict)
@@ -160,10 +161,13 @@ def extract_one(job: tuple[Path, str, int]) -> tuple[list[Article] | None, str |
 
 
 def extract_and_derive(job: tuple[Path, str, int]) -> tuple[list[Article] | None, str | None, list]:
-    """extract_one, and each article's shingle key and cluster signature: computed here, they
-    are spread over the extraction workers instead of run afterwards on one core."""
+    """extract_one, and each article's shingle key, cluster signature and fingerprint:
+    computed here, they are spread over the extraction workers instead of run afterwards on one
+    core, and kept in the build state with the articles (an article that is a story by itself,
+    most of them, is that story: its fingerprint is not computed again while its file is
+    unchanged)."""
     found, reason = extract_one(job)
-    return found, reason, [(shingle_key(a), signature(a)) for a in found or ()]
+    return found, reason, [(shingle_key(a), signature(a), fingerprint(a)) for a in found or ()]
 
 
 def extract_many(
@@ -199,7 +203,13 @@ def release_free_memory() -> None:
 
 def _derived_version() -> dict[str, object]:
     """What the derived data depends on: a change to any of it makes the old data unusable."""
-    return {"format": 2, "shingle_words": SHINGLE_WORDS, "clusters": asdict(DEFAULT_SETTINGS)}
+    return {
+        "format": 3,
+        "shingle_words": SHINGLE_WORDS,
+        "clusters": asdict(DEFAULT_SETTINGS),
+        # Stored fingerprints are of story records with these fields.
+        "record": sorted(f.name for f in fields(Article)),
+    }
 
 
 def build(
@@ -229,7 +239,11 @@ def build(
 
         engine = WhooshEngine(index_dir)
     writer = engine.writer()
-    with build_lock(index_dir, wait_s=lock_wait_s), BuildState(index_dir) as state:
+    with (
+        build_lock(index_dir, wait_s=lock_wait_s),
+        BuildState(index_dir) as state,
+        _collector_paused(),
+    ):
         writer.prune(keep + 1)
         live = _live_name(engine)
         # Files of a folder that cannot be listed now keep their stories (their last stamps).
@@ -267,12 +281,15 @@ def build(
 def _collector_paused() -> Iterator[None]:
     """No automatic garbage collection during the build: with every article alive, each
     collection walks millions of objects (a third of a 10k incremental build went to it, in
-    building postings); the build makes few cycles, and release_free_memory collects once."""
+    building postings; at 100k, seconds in the bookkeeping after the write); the build makes
+    few cycles, and release_free_memory collects once. Forked writers collect as usual."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -324,26 +341,31 @@ def _build(  # noqa: PLR0913 - one build's parts
     """Extract, dedup, cluster, write and publish; the new generation's name (None: nothing
     indexable). The build state is committed only once the generation is live."""
     incremental = not fresh
-    with _collector_paused():  # the writer's forked workers collect as usual
-        with summary.timing("extract"):
-            extracted = extract_all(
-                files, state if incremental else None, summary, max_bytes, progress
-            )
-        articles = extracted.articles
-        keys = [key for key, _ in extracted.derived]
-        with summary.timing("duplicates"):
-            pairs = _duplicate_pairs(state, extracted, keys, incremental)
-            stories = merge_groups(articles, keys, pairs)
-        summary.articles, summary.stories = len(articles), len(stories)
-        summary.duplicates_merged = len(articles) - len(stories)
-        if not stories:
-            return None
-        with summary.timing("clusters"):
-            fingerprints = {s.id: fingerprint(s) for s in stories}
-            known = {id(a): sig for a, (_, sig) in zip(articles, extracted.derived, strict=True)}
-            clustered = _clusters(state, stories, fingerprints, known, incremental)
-        del keys, known
-    release_free_memory()
+    with summary.timing("extract"):
+        extracted = extract_all(files, state if incremental else None, summary, max_bytes, progress)
+    articles = extracted.articles
+    keys = [key for key, _, _ in extracted.derived]
+    with summary.timing("duplicates"):
+        pairs = _duplicate_pairs(state, extracted, keys, incremental)
+        stories = merge_groups(articles, keys, pairs)
+    summary.articles, summary.stories = len(articles), len(stories)
+    summary.duplicates_merged = len(articles) - len(stories)
+    if not stories:
+        return None
+    with summary.timing("clusters"):
+        known = {id(a): d for a, d in zip(articles, extracted.derived, strict=True)}
+        # A story merged from no other article is that article (merge_groups): its
+        # fingerprint is the article's, computed at extraction.
+        fingerprints = {
+            s.id: known[id(s)][2] if id(s) in known else fingerprint(s) for s in stories
+        }
+        known = {key: d[1] for key, d in known.items()}
+        clustered = _clusters(state, stories, fingerprints, known, incremental)
+    del keys, known
+    if len(extracted.changed) >= PARALLEL_THRESHOLD:
+        # Only when the writer may fork (it writes on several cores past the threshold);
+        # otherwise a collection over every article (a second at 100k) buys nothing.
+        release_free_memory()
     name = writer.next_name()
     info = GenerationInfo(
         name=name,

@@ -76,6 +76,7 @@ class BuildState:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / STATE_FILE
+        self._stamps: dict[str, tuple[int, int]] | None = None
         try:
             try:
                 self.db = self._open()
@@ -121,6 +122,7 @@ class BuildState:
 
     def clear(self) -> None:
         """Forget everything (a full build, or a store of another format); in a transaction."""
+        self._stamps = None
         for table in ("settings", "files", "duplicate_pairs", "similar_pairs", "story_signatures"):
             self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
         self._put_setting("format", FORMAT)
@@ -134,6 +136,7 @@ class BuildState:
             try:
                 yield
             except BaseException:
+                self._stamps = None
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
@@ -160,17 +163,35 @@ class BuildState:
     # --- per seed file: stamp, articles, derived data -------------------------------------
 
     def stamps(self) -> dict[str, tuple[int, int]]:
-        return {n: (s, m) for n, s, m in self.db.execute("SELECT name, size, mtime_ns FROM files")}
+        """Every kept file's stamp (read once per build: a build asks several times; do not
+        modify the dict returned)."""
+        if self._stamps is None:
+            rows = self.db.execute("SELECT name, size, mtime_ns FROM files")
+            self._stamps = {n: (s, m) for n, s, m in rows}
+        return self._stamps
 
     def file_entries(self, names: Iterable[str]) -> Iterator[tuple[str, list[Article], list]]:
         """(name, articles, derived) of each named file kept by the last build, in that order."""
-        query = "SELECT articles, derived FROM files WHERE name = ?"
+        # One ordered scan of the table, not a query per file (a tenth of a 100k incremental
+        # build). Seeds come in name order within a folder, so rows met before their turn (files
+        # changed since, or another folder order) are few; they wait in `early`, compressed.
+        rows = self.db.execute("SELECT name, articles, derived FROM files ORDER BY name")
+        early: dict[str, tuple[bytes, bytes]] = {}
         for name in names:
-            row = self.db.execute(query, (name,)).fetchone()
+            row = early.pop(name, None)
+            while row is None:
+                found = rows.fetchone()
+                if found is None:
+                    break
+                if found[0] == name:
+                    row = found[1:]
+                else:
+                    early[found[0]] = found[1:]
             if row is not None:
                 yield name, pickle.loads(zlib.decompress(row[0])), pickle.loads(row[1])
 
     def put_file(self, name: str, stamp: tuple[int, int], articles: list, derived: list) -> None:
+        self._stamps = None
         self.db.execute(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
             (
@@ -183,6 +204,7 @@ class BuildState:
         )
 
     def drop_files(self, names: Iterable[str]) -> None:
+        self._stamps = None
         self.db.executemany("DELETE FROM files WHERE name = ?", ((n,) for n in names))
 
     # --- verified duplicate pairs, by (file, position) --------------------------------------

@@ -356,6 +356,7 @@ def _worker(
     parent: int,
 ) -> None:
     end_with_parent(parent)
+    gc.enable()  # a build pauses the collector (pipeline._collector_paused); a writer needn't
     try:
         segments = write_slice(ix, (to_document(items[i]) for i in range(start, stop)))
         side = alongside(items[start:stop]) if alongside else None
