@@ -222,7 +222,7 @@ def test_sorting_by_date_matches_whoosh_sorting_collector(opened, sort):
 def test_parallel_extraction_equals_serial(monkeypatch):
     files = indexer.seed_files(SEEDS, [])
     serial = indexer.extract_many(files, 20 * 1024 * 1024)
-    monkeypatch.setattr(indexer, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(indexer, "PARALLEL_EXTRACT", 1)
     assert indexer.extract_many(files, 20 * 1024 * 1024) == serial
 
 

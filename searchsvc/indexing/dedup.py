@@ -92,12 +92,15 @@ def merge_groups(
     The groups depend on the pairs alone, so pairs kept from an earlier build (between articles
     that did not change) and pairs found for the changed ones give a full build's stories.
     """
-    compared = [_Compared(article, *key) for article, key in zip(articles, keys, strict=True)]
-    order = sorted(range(len(compared)), key=lambda index: compared[index].canonical_key())
-    rank = [0] * len(order)
-    for position, index in enumerate(order):
-        rank[index] = position
-    parent = list(range(len(compared)))
+    # Only articles in a pair have a group to order: the others are stories by themselves
+    # (ordering all of them was most of this at 100k articles).
+    paired = sorted({index for pair in pairs for index in pair})
+    canonical = {
+        index: _Compared(articles[index], *keys[index]).canonical_key() for index in paired
+    }
+    order = sorted(paired, key=canonical.__getitem__)
+    rank = {index: position for position, index in enumerate(order)}
+    parent = list(range(len(order)))
 
     def root(index: int) -> int:
         while parent[index] != index:
@@ -111,7 +114,9 @@ def merge_groups(
     groups: dict[int, list[Article]] = {}
     for position, index in enumerate(order):
         groups.setdefault(root(position), []).append(articles[index])
-    return sorted((_merge(group) for group in groups.values()), key=lambda a: (a.source_file, a.id))
+    alone = (article for index, article in enumerate(articles) if index not in rank)
+    stories = [*(_merge(group) for group in groups.values()), *alone]
+    return sorted(stories, key=lambda a: (a.source_file, a.id))
 
 
 def duplicate_pairs(keys: list[ShingleKey]) -> list[tuple[int, int]]:

@@ -53,6 +53,9 @@ from searchsvc.stories import story_record
 log = logging.getLogger("searchsvc")
 # Below this many files (or stories to write) one process does it all.
 PARALLEL_THRESHOLD = 5_000
+# From this many changed files they are extracted on all cores (while this process loads the
+# unchanged files' articles from the build state).
+PARALLEL_EXTRACT = 200
 
 
 @dataclass
@@ -121,14 +124,13 @@ def extract_all(
     all cores when many), with their shingle keys and cluster signatures."""
     stamps = state.stamps() if state else {}
     changed = [s for s in files if stamps.get(s.name) != s.stamp]
-    extracted = dict(
-        zip(
-            (s.name for s in changed),
-            extract_many(changed, max_bytes, extract_and_derive),
-            strict=True,
-        )
-    )
-    kept = state.file_entries([s.name for s in files if s.name not in extracted]) if state else None
+    with extracting(changed, max_bytes, extract_and_derive) as results:
+        # While the workers read the changed files, this process loads the others' articles.
+        kept = {}
+        if state:
+            names = [s.name for s in files if stamps.get(s.name) == s.stamp]
+            kept = {name: (arts, derived) for name, arts, derived in state.file_entries(names)}
+        extracted = dict(zip((s.name for s in changed), results(), strict=True))
     result = Extracted()
     for done, seed in enumerate(files, 1):
         if seed.name in extracted:
@@ -140,9 +142,8 @@ def extract_all(
                 result.add(seed.name, found, derived, changed=True)
                 result.read[seed.name] = (seed, found, derived)
         else:
-            name, articles, derived = next(kept)  # type: ignore[arg-type]
-            assert name == seed.name
-            result.add(name, articles, derived, changed=False)
+            articles, derived = kept.pop(seed.name)
+            result.add(seed.name, articles, derived, changed=False)
             summary.files_reused += 1
         if progress:
             progress("extract", done, len(files))
@@ -177,12 +178,27 @@ def extract_many(
 ) -> list[Any]:
     """`worker` (extract_one) for every file, in order; on all cores when there are many
     (extraction is pure Python and was half of a 100k-file build on one core)."""
+    with extracting(files, max_bytes, worker) as results:
+        return results()
+
+
+@contextlib.contextmanager
+def extracting(
+    files: list[SeedFile],
+    max_bytes: int,
+    worker: Callable[[tuple[Path, str, int]], Any] = extract_one,
+) -> Iterator[Callable[[], list[Any]]]:
+    """extract_many started in forked workers (from PARALLEL_EXTRACT files: a few hundred
+    changed files are worth the fork), so this process can do other work meanwhile; the
+    function yielded waits for the results, in order. Few files: read here, when asked."""
     jobs = [(seed.path, seed.name, max_bytes) for seed in files]
     workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        return [worker(job) for job in jobs]
+    if len(jobs) < PARALLEL_EXTRACT or workers < 2:
+        yield lambda: [worker(job) for job in jobs]
+        return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(worker, jobs, chunksize=64)
+        pending = pool.map_async(worker, jobs, chunksize=max(1, min(64, len(jobs) // workers // 4)))
+        yield pending.get
 
 
 def fingerprint(story: Article) -> str:

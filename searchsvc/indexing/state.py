@@ -19,7 +19,6 @@ import json
 import logging
 import pickle
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ log = logging.getLogger("searchsvc")
 STATE_FILE = "build-state.sqlite"
 # Bump when what is stored changes meaning: an older store is then started afresh (every file is
 # extracted again once, a full build).
-FORMAT = 1
+FORMAT = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -171,24 +170,13 @@ class BuildState:
         return self._stamps
 
     def file_entries(self, names: Iterable[str]) -> Iterator[tuple[str, list[Article], list]]:
-        """(name, articles, derived) of each named file kept by the last build, in that order."""
-        # One ordered scan of the table, not a query per file (a tenth of a 100k incremental
-        # build). Seeds come in name order within a folder, so rows met before their turn (files
-        # changed since, or another folder order) are few; they wait in `early`, compressed.
-        rows = self.db.execute("SELECT name, articles, derived FROM files ORDER BY name")
-        early: dict[str, tuple[bytes, bytes]] = {}
-        for name in names:
-            row = early.pop(name, None)
-            while row is None:
-                found = rows.fetchone()
-                if found is None:
-                    break
-                if found[0] == name:
-                    row = found[1:]
-                else:
-                    early[found[0]] = found[1:]
-            if row is not None:
-                yield name, pickle.loads(zlib.decompress(row[0])), pickle.loads(row[1])
+        """(name, articles, derived) of each named file kept by the last build, in the table's
+        order: one sequential scan (a query per file, or one in name order, which reads the
+        table through its index, was a tenth of a 100k incremental build)."""
+        wanted = set(names)
+        for name, articles, derived in self.db.execute("SELECT name, articles, derived FROM files"):
+            if name in wanted:
+                yield name, pickle.loads(articles), pickle.loads(derived)
 
     def put_file(self, name: str, stamp: tuple[int, int], articles: list, derived: list) -> None:
         self._stamps = None
@@ -198,7 +186,9 @@ class BuildState:
                 name,
                 stamp[0],
                 stamp[1],
-                zlib.compress(pickle.dumps(articles, protocol=5), 1),
+                # Not compressed: decompressing was a third of loading the articles of 100k
+                # files (1.3 s of an incremental build), for 70 MB saved.
+                pickle.dumps(articles, protocol=5),
                 pickle.dumps(derived, protocol=5),
             ),
         )

@@ -225,6 +225,7 @@ class WhooshWriter(GenerationWriter):
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.written = (0, 0)  # (stories added, stories deleted) by the last write()
+        self._linked: dict[str, dict | None] = {}  # generation written → its base's manifest
 
     def next_name(self) -> str:
         return gens.next_name(self.root)
@@ -261,6 +262,8 @@ class WhooshWriter(GenerationWriter):
                 parallel_threshold=info.extra.get("parallel_threshold", 5_000),
             )
             self.written = (written.added, written.deleted)
+            # The files hard-linked from `previous` keep its checksums (write_manifest).
+            self._linked[info.name] = integrity.manifest(previous) if previous else None
             write_side_files(target, info)
             words = written.vocabulary
             if words is None:
@@ -274,7 +277,7 @@ class WhooshWriter(GenerationWriter):
 
     def publish(self, name: str) -> None:
         folder = self.temporary_folder(name)
-        integrity.write_manifest(folder)
+        integrity.write_manifest(folder, self._linked.pop(name, None))
         gens.switch_to(self.root, folder)
 
     def prune(self, keep: int) -> list[str]:
