@@ -154,3 +154,34 @@ def test_a_build_leaves_nothing_only_the_cyclic_collector_frees(seeds_copy: Path
         gc.garbage.clear()
         if was_enabled:
             gc.enable()
+
+
+def test_story_fingerprints_reuse_only_what_their_articles_determine(news_files: Path):
+    """A merged story's fingerprint is taken from the last build's when its articles (their
+    fingerprints, in canonical order) are the same; every other one is computed."""
+    from searchsvc.indexing.dedup import duplicate_pairs, merged_groups
+    from searchsvc.indexing.pipeline import extract_and_derive, fingerprint, story_fingerprints
+
+    articles, derived = [], []
+    for path in sorted(news_files.iterdir()):
+        found, _, more = extract_and_derive((path, path.name, 1 << 20))
+        articles += found or []
+        derived += more
+    keys = [key for key, _, _ in derived]
+    stories, members = merged_groups(articles, keys, duplicate_pairs(keys))
+    assert members, "the news sample has copies to merge"
+    fresh, merged = story_fingerprints(stories, members, articles, derived, {})
+    assert fresh == {s.id: fingerprint(s) for s in stories}
+    assert len(merged) == len(members)
+    again, _ = story_fingerprints(stories, members, articles, derived, merged)
+    assert again == fresh
+    # What the last build recorded is what is used: a key it knows is not computed again...
+    recorded = dict.fromkeys(merged, "recorded")
+    marked, _ = story_fingerprints(stories, members, articles, derived, recorded)
+    assert {marked[i] for i in members} == {"recorded"}
+    # ...unless an article of the story changed: then its members' key is new.
+    story_id, group = next(iter(members.items()))
+    derived[group[-1]] = (*derived[group[-1]][:2], "changed")
+    changed, _ = story_fingerprints(stories, members, articles, derived, recorded)
+    assert changed[story_id] == fresh[story_id]
+    assert all(changed[i] == "recorded" for i in members if i != story_id)

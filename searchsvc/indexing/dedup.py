@@ -92,6 +92,14 @@ def merge_groups(
     The groups depend on the pairs alone, so pairs kept from an earlier build (between articles
     that did not change) and pairs found for the changed ones give a full build's stories.
     """
+    return merged_groups(articles, keys, pairs)[0]
+
+
+def merged_groups(
+    articles: list[Article], keys: list[ShingleKey], pairs: list[tuple[int, int]]
+) -> tuple[list[Article], dict[str, list[int]]]:
+    """merge_groups, and the id of each story merged from several articles → their indexes,
+    in canonical order (a story is a function of them: see pipeline.story_fingerprints)."""
     # Only articles in a pair have a group to order: the others are stories by themselves
     # (ordering all of them was most of this at 100k articles).
     paired = sorted({index for pair in pairs for index in pair})
@@ -111,12 +119,15 @@ def merge_groups(
     for first, second in pairs:
         a, b = root(rank[first]), root(rank[second])
         parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[Article]] = {}
+    groups: dict[int, list[int]] = {}  # root → article indexes, in canonical order
     for position, index in enumerate(order):
-        groups.setdefault(root(position), []).append(articles[index])
+        groups.setdefault(root(position), []).append(index)
+    # Every group holds two articles at least (each paired article has its partner); the
+    # merged story keeps its first article's id.
+    members = {articles[group[0]].id: group for group in groups.values()}
     alone = (article for index, article in enumerate(articles) if index not in rank)
-    stories = [*(_merge(group) for group in groups.values()), *alone]
-    return sorted(stories, key=lambda a: (a.source_file, a.id))
+    stories = [*(_merge([articles[i] for i in group]) for group in groups.values()), *alone]
+    return sorted(stories, key=lambda a: (a.source_file, a.id)), members
 
 
 def duplicate_pairs(keys: list[ShingleKey]) -> list[tuple[int, int]]:

@@ -41,7 +41,7 @@ from searchsvc.indexing.dedup import (
     SHINGLE_WORDS,
     ShingleKey,
     duplicate_pairs,
-    merge_groups,
+    merged_groups,
     pairs_touching,
     shingle_key,
 )
@@ -206,6 +206,34 @@ def fingerprint(story: Article) -> str:
     return hashlib.sha1(record.encode("utf-8")).hexdigest()
 
 
+def story_fingerprints(
+    stories: list[Article],
+    members: dict[str, list[int]],
+    articles: list[Article],
+    derived: list[tuple[ShingleKey, Signature | None, str]],
+    known: dict[str, str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Every story's fingerprint (what tells the writer a changed story from a kept one), and
+    those of the merged stories by their members'.
+
+    A story that is one article is that article (merged_groups): its fingerprint was computed at
+    extraction. A merged story is a function of its articles in canonical order, so it has the
+    fingerprint `known` (the last build's) gives their fingerprints, unless they changed; only
+    the others are serialised again (most of the merged ones were a tenth of a 100k
+    incremental build)."""
+    fingerprints: dict[str, str] = {}
+    merged: dict[str, str] = {}
+    position = {id(article): index for index, article in enumerate(articles)}
+    for story in stories:
+        group = members.get(story.id)
+        if group is None:
+            fingerprints[story.id] = derived[position[id(story)]][2]
+            continue
+        key = hashlib.sha1("".join(derived[i][2] for i in group).encode()).hexdigest()
+        fingerprints[story.id] = merged[key] = known.get(key) or fingerprint(story)
+    return fingerprints, merged
+
+
 def release_free_memory() -> None:
     """Collect garbage and hand freed heap back to the system before the writer forks.
 
@@ -363,21 +391,19 @@ def _build(  # noqa: PLR0913 - one build's parts
     keys = [key for key, _, _ in extracted.derived]
     with summary.timing("duplicates"):
         pairs = _duplicate_pairs(state, extracted, keys, incremental)
-        stories = merge_groups(articles, keys, pairs)
+        stories, members = merged_groups(articles, keys, pairs)
     summary.articles, summary.stories = len(articles), len(stories)
     summary.duplicates_merged = len(articles) - len(stories)
     if not stories:
         return None
     with summary.timing("clusters"):
-        known = {id(a): d for a, d in zip(articles, extracted.derived, strict=True)}
-        # A story merged from no other article is that article (merge_groups): its
-        # fingerprint is the article's, computed at extraction.
-        fingerprints = {
-            s.id: known[id(s)][2] if id(s) in known else fingerprint(s) for s in stories
-        }
-        known = {key: d[1] for key, d in known.items()}
+        merged = state.merged_fingerprints() if incremental else {}
+        fingerprints, merged = story_fingerprints(
+            stories, members, articles, extracted.derived, merged
+        )
+        known = {id(a): d[1] for a, d in zip(articles, extracted.derived, strict=True)}
         clustered = _clusters(state, stories, fingerprints, known, incremental)
-    del keys, known
+    del keys, known, members
     if len(extracted.changed) >= PARALLEL_THRESHOLD:
         # Only when the writer may fork (it writes on several cores past the threshold);
         # otherwise a collection over every article (a second at 100k) buys nothing.
@@ -418,7 +444,17 @@ def _build(  # noqa: PLR0913 - one build's parts
         **scan.__dict__,
     )
     with summary.timing("state"):
-        _save(state, extracted, files, pairs, stories, fingerprints, clustered, published, fresh)
+        _save(
+            state,
+            extracted,
+            files,
+            pairs,
+            stories,
+            (fingerprints, merged),
+            clustered,
+            published,
+            fresh,
+        )
     return name
 
 
@@ -513,12 +549,14 @@ def _save(  # noqa: PLR0913 - one build's results
     files: list[SeedFile],
     pairs: list[tuple[int, int]],
     stories: list[Article],
-    fingerprints: dict[str, str],
+    fingerprinted: tuple[dict[str, str], dict[str, str]],
     clustered: Clustered,
     published: Published,
     fresh: bool,
 ) -> None:
-    """What the next build reuses, in one transaction (see state.py)."""
+    """What the next build reuses, in one transaction (see state.py). `fingerprinted`: by
+    story id, and the merged stories' by their members' (story_fingerprints)."""
+    fingerprints, merged = fingerprinted
     refs = extracted.refs
     present = {f.name for f in files}
     with state.transaction():
@@ -537,6 +575,7 @@ def _save(  # noqa: PLR0913 - one build's results
         )
         similar = clustered.pairs
         state.replace_similar_pairs((stories[a].id, stories[b].id, s) for s, a, b in similar)
+        state.replace_merged_fingerprints(merged.items())
         state.drop_story_signatures(clustered.gone)
         state.put_story_signatures(
             (

@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS duplicate_pairs_file ON duplicate_pairs(file);
 CREATE INDEX IF NOT EXISTS duplicate_pairs_other ON duplicate_pairs(other_file);
 CREATE TABLE IF NOT EXISTS similar_pairs(
     story TEXT NOT NULL, other TEXT NOT NULL, similarity REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS merged_fingerprints(members TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_signatures(
     id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, signature BLOB NOT NULL);
 """
@@ -122,7 +123,8 @@ class BuildState:
     def clear(self) -> None:
         """Forget everything (a full build, or a store of another format); in a transaction."""
         self._stamps = None
-        for table in ("settings", "files", "duplicate_pairs", "similar_pairs", "story_signatures"):
+        tables = ("settings", "files", "duplicate_pairs", "similar_pairs", "story_signatures")
+        for table in (*tables, "merged_fingerprints"):
             self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
         self._put_setting("format", FORMAT)
 
@@ -230,6 +232,15 @@ class BuildState:
         """Story id → (fingerprint, pickled signature) of the last build's stories."""
         rows = self.db.execute("SELECT id, fingerprint, signature FROM story_signatures")
         return {story_id: (fp, sig) for story_id, fp, sig in rows}
+
+    def merged_fingerprints(self) -> dict[str, str]:
+        """The fingerprints of the last build's merged stories, by their members' (see
+        pipeline.story_fingerprints)."""
+        return dict(self.db.execute("SELECT members, fingerprint FROM merged_fingerprints"))
+
+    def replace_merged_fingerprints(self, rows: Iterable[tuple[str, str]]) -> None:
+        self.db.execute("DELETE FROM merged_fingerprints")
+        self.db.executemany("INSERT OR REPLACE INTO merged_fingerprints VALUES (?, ?)", rows)
 
     def put_story_signatures(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO story_signatures VALUES (?, ?, ?)", rows)
