@@ -15,6 +15,7 @@ from searchsvc.cli import main
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh.engine import WhooshEngine
 from searchsvc.indexing.pipeline import build
+from searchsvc.indexing.state import BuildState
 
 NEWS_FILES = 1000
 
@@ -94,10 +95,15 @@ def what_was_built(root: Path) -> dict:
     assert live is not None
     clusters = json.loads((live.path / gens.CLUSTERS_FILE).read_text("utf-8"))
     clusters.pop("seconds")
+    with BuildState(root) as state:  # what the next build starts from
+        similar = sorted((min(a, b), max(a, b), round(s, 9)) for a, b, s in state.similar_pairs())
+        merged = state.merged_fingerprints()
     return {
         "stories": live.meta()["fingerprints"],
         "clusters": clusters,
         "vocabulary": json.loads((live.path / gens.VOCAB).read_text("utf-8")),
+        "similar_pairs": similar,
+        "merged_fingerprints": merged,
     }
 
 
@@ -117,6 +123,8 @@ def test_incremental_build_equals_a_full_build_on_news(news_files, tmp_path, sha
         assert built["stories"] == expected["stories"]
         assert built["clusters"] == expected["clusters"]
         assert built["vocabulary"] == expected["vocabulary"]
+        assert built["similar_pairs"] == expected["similar_pairs"]
+        assert built["merged_fingerprints"] == expected["merged_fingerprints"]
     assert expected["clusters"]["clusters"]  # the corpus has clusters to get right
     assert summary.duplicates_merged > 0
 

@@ -487,6 +487,9 @@ class Clustered:
     pairs: list[tuple[float, int, int]]  # the similar pairs they were grouped from
     changed: set[int]  # stories whose signature is new (to store)
     gone: list[str]  # ids of the last build's stories no longer there (to forget)
+    # Incrementally: the story ids whose stored similar pairs are dropped, and the pairs found
+    # now (all touch a dropped story); None: `pairs` replace the stored ones.
+    update: tuple[set[str], list[tuple[float, int, int]]] | None = None
 
 
 def _clusters(
@@ -532,15 +535,17 @@ def _clusters(
     )
     index_of = {story.id: i for i, story in enumerate(stories)}
     kept = []
+    dropped = {stories[i].id for i in stale}
     for story_id, other_id, similarity in state.similar_pairs():
         first, second = index_of.get(story_id), index_of.get(other_id)
         if first is None or second is None or first in stale or second in stale:
+            dropped.update(i for i, at in ((story_id, first), (other_id, second)) if at is None)
             continue
         kept.append((similarity, min(first, second), max(first, second)))
-    pairs = kept + clustering.similar_pairs(signatures, settings, stale, postings)
-    return Clustered(
-        signatures, clustering.groups_of(stories, pairs, settings), pairs, changed, gone
-    )
+    found = clustering.similar_pairs(signatures, settings, stale, postings)
+    pairs = kept + found
+    groups = clustering.groups_of(stories, pairs, settings)
+    return Clustered(signatures, groups, pairs, changed, gone, (dropped, found))
 
 
 def _save(  # noqa: PLR0913 - one build's results
@@ -573,8 +578,14 @@ def _save(  # noqa: PLR0913 - one build's results
         state.add_duplicate_pairs(
             (refs[a], refs[b]) for a, b in pairs if a in changed or b in changed
         )
-        similar = clustered.pairs
-        state.replace_similar_pairs((stories[a].id, stories[b].id, s) for s, a, b in similar)
+        if clustered.update is None:
+            similar = clustered.pairs
+            state.replace_similar_pairs((stories[a].id, stories[b].id, s) for s, a, b in similar)
+        else:
+            dropped, found = clustered.update
+            state.update_similar_pairs(
+                dropped, ((stories[a].id, stories[b].id, s) for s, a, b in found)
+            )
         state.replace_merged_fingerprints(merged.items())
         state.drop_story_signatures(clustered.gone)
         state.put_story_signatures(

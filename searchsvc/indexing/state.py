@@ -228,6 +228,22 @@ class BuildState:
         self.db.execute("DELETE FROM similar_pairs")
         self.db.executemany("INSERT INTO similar_pairs VALUES (?, ?, ?)", pairs)
 
+    def update_similar_pairs(
+        self, dropped: Iterable[str], added: Iterable[tuple[str, str, float]]
+    ) -> None:
+        """Forget the pairs of the `dropped` stories and store `added` (an incremental build
+        writes the pairs it found again, not all of them)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS dropped_stories(id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM dropped_stories")
+        self.db.executemany(
+            "INSERT OR IGNORE INTO dropped_stories VALUES (?)", ((i,) for i in dropped)
+        )
+        self.db.execute(
+            "DELETE FROM similar_pairs WHERE story IN (SELECT id FROM dropped_stories)"
+            " OR other IN (SELECT id FROM dropped_stories)"
+        )
+        self.db.executemany("INSERT INTO similar_pairs VALUES (?, ?, ?)", added)
+
     def story_signatures(self) -> dict[str, tuple[str, bytes]]:
         """Story id → (fingerprint, pickled signature) of the last build's stories."""
         rows = self.db.execute("SELECT id, fingerprint, signature FROM story_signatures")
