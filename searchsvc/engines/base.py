@@ -47,6 +47,14 @@ from searchsvc.model import Cluster, Matches, SearchPlan
 Progress = Callable[[str, int, int], None]
 
 
+# The clusters of a generation, or a function giving them (GenerationWriter.write).
+Clusters = list[Cluster] | Callable[[], list[Cluster]]
+
+
+def resolve_clusters(clusters: Clusters) -> list[Cluster]:
+    return clusters() if callable(clusters) else clusters
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What an engine may lack; callers read these instead of testing the engine's type."""
@@ -182,12 +190,15 @@ class GenerationWriter(ABC):
     def write(
         self,
         stories: Iterable[Article],
-        clusters: list[Cluster],
+        clusters: Clusters,
         info: GenerationInfo,
         base: str | None,
         progress: Progress | None = None,
     ) -> str:
         """Write a complete new generation named info.name; return its name. Not yet live.
+
+        `clusters`: the clusters, or a function giving them, to call once, as late as the
+        engine can (a build computes them while the index is written: resolve_clusters).
 
         `base` names the generation it may reuse unchanged parts of (None: write everything).
         A failure or interruption leaves nothing half-written visible to readers.

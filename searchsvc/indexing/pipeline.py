@@ -24,12 +24,14 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from searchsvc import forking
 from searchsvc.config import DEFAULTS
 from searchsvc.engines.base import Engine, GenerationInfo, Progress
 from searchsvc.errors import ArticleUnreadable, GenerationGone, IndexDamaged, IndexMissing
@@ -47,6 +49,7 @@ from searchsvc.indexing.dedup import (
 )
 from searchsvc.indexing.state import BuildState, Published
 from searchsvc.locking import build_lock
+from searchsvc.model import Cluster
 from searchsvc.seeds import SeedFile, seed_files
 from searchsvc.stories import story_record
 
@@ -402,8 +405,12 @@ def _build(  # noqa: PLR0913 - one build's parts
             stories, members, articles, extracted.derived, merged
         )
         known = {id(a): d[1] for a, d in zip(articles, extracted.derived, strict=True)}
-        clustered = _clusters(state, stories, fingerprints, known, incremental)
-    del keys, known, members
+        previous = (state.story_signatures(), state.similar_pairs()) if incremental else None
+        clustered_when = _clustering(
+            partial(_clusters, previous, stories, fingerprints, known),
+            beside=incremental and len(extracted.changed) < PARALLEL_THRESHOLD,
+        )
+    del keys, known, members, previous
     if len(extracted.changed) >= PARALLEL_THRESHOLD:
         # Only when the writer may fork (it writes on several cores past the threshold);
         # otherwise a collection over every article (a second at 100k) buys nothing.
@@ -432,9 +439,22 @@ def _build(  # noqa: PLR0913 - one build's parts
         },
     )
     base = None if summary.full else live
+    found: list[Clustered] = []
+
+    def clusters() -> list[Cluster]:
+        """What the writer calls once it needs the clusters (after the index, for Whoosh):
+        the time spent waiting for them is the clusters stage's, not the index's."""
+        if not found:
+            with summary.timing("clusters"), summary.timing("waited"):
+                found.append(clustered_when())
+            info.extra["cluster_seconds"] = summary.phases["clusters"]
+        return clustering.as_clusters(stories, found[0].groups)
+
     with summary.timing("index"):
-        clusters = clustering.as_clusters(stories, clustered.groups)
         writer.write(stories, clusters, info, base, progress)
+        clusters()  # the stage waits for them whatever the writer did
+    summary.phases["index"] = round(summary.phases["index"] - summary.phases.pop("waited"), 3)
+    clustered = found[0]
     summary.added, summary.deleted = getattr(writer, "written", (len(stories), 0))
     with summary.timing("publish"):
         writer.publish(name)
@@ -480,9 +500,22 @@ def _duplicate_pairs(
     return sorted(set(kept).union(pairs_touching(keys, extracted.changed)))
 
 
+def _clustering(work: Callable[[], Clustered], beside: bool) -> Callable[[], Clustered]:
+    """`work` (_clusters) done now, or `beside` the index write: in a forked child on the
+    other core (an incremental build's clustering is seconds over every story at 100k, and
+    writing a few hundred stories leaves that core idle). The function returned gives it."""
+    if not beside or (os.cpu_count() or 1) < 2:
+        done = work()
+        return lambda: done
+    # The child sends back only what the parent uses: the signatures to store, not all.
+    return forking.in_child(lambda: work().portable(), collect=False).answer
+
+
 @dataclass
 class Clustered:
-    signatures: list[Signature | None]  # per story
+    signatures: (
+        Mapping[int, Signature | None] | list[Signature | None]
+    )  # per story (changed ones at least)
     groups: list[list[int]]  # the clusters, indexes into stories
     pairs: list[tuple[float, int, int]]  # the similar pairs they were grouped from
     changed: set[int]  # stories whose signature is new (to store)
@@ -491,21 +524,30 @@ class Clustered:
     # now (all touch a dropped story); None: `pairs` replace the stored ones.
     update: tuple[set[str], list[tuple[float, int, int]]] | None = None
 
+    def portable(self) -> Clustered:
+        """The same with only the signatures _save stores (those of `changed`), and no pairs
+        when `update` holds what _save writes: what crosses a pipe from a forked child."""
+        signatures = {i: self.signatures[i] for i in self.changed}
+        pairs = self.pairs if self.update is None else []
+        return Clustered(signatures, self.groups, pairs, self.changed, self.gone, self.update)
+
 
 def _clusters(
-    state: BuildState,
+    stored: tuple[dict[str, tuple[str, bytes]], list[tuple[str, str, float]]] | None,
     stories: list[Article],
     fingerprints: dict[str, str],
     known: dict[int, Signature | None],
-    incremental: bool,
 ) -> Clustered:
     """Every story's signature, the clusters and the similar pairs.
 
-    Incrementally: a story whose fingerprint is unchanged keeps its signature and its pairs
-    with other such stories; pairs are found again only for the stale ones (clusters.
+    Incrementally (`stored`: the build state's story signatures and similar pairs, read
+    before: this may run in a forked child, which must not use the parent's database
+    connection): a story whose fingerprint is unchanged keeps its signature and its pairs with
+    other such stories; pairs are found again only for the stale ones (clusters.
     stale_stories)."""
     settings = DEFAULT_SETTINGS
-    previous = state.story_signatures() if incremental else {}
+    incremental = stored is not None
+    previous, stored_pairs = stored if stored is not None else ({}, [])
     signatures: list[Signature | None] = []
     changed: set[int] = set()
     for index, story in enumerate(stories):
@@ -536,7 +578,7 @@ def _clusters(
     index_of = {story.id: i for i, story in enumerate(stories)}
     kept = []
     dropped = {stories[i].id for i in stale}
-    for story_id, other_id, similarity in state.similar_pairs():
+    for story_id, other_id, similarity in stored_pairs:
         first, second = index_of.get(story_id), index_of.get(other_id)
         if first is None or second is None or first in stale or second in stale:
             dropped.update(i for i, at in ((story_id, first), (other_id, second)) if at is None)

@@ -16,7 +16,13 @@ from opensearchpy import OpenSearch
 from opensearchpy.helpers import streaming_bulk
 
 from searchsvc.analysis import index_words, label_words, surface_word_set
-from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
+from searchsvc.engines.base import (
+    Clusters,
+    GenerationInfo,
+    GenerationWriter,
+    Progress,
+    resolve_clusters,
+)
 from searchsvc.engines.opensearch import stems
 from searchsvc.engines.opensearch.client import answering
 from searchsvc.engines.opensearch.documents import indexed_body, story_document
@@ -44,7 +50,7 @@ class OpenSearchWriter(GenerationWriter):
     def write(
         self,
         stories: Iterable[Article],
-        clusters: list[Cluster],
+        clusters: Clusters,
         info: GenerationInfo,
         base: str | None,
         progress: Progress | None = None,
@@ -59,6 +65,7 @@ class OpenSearchWriter(GenerationWriter):
         extra = {key: info.extra[key] for key in ("summary", "skipped") if key in info.extra}
         seeds = info.extra.get("built_from")
         info = GenerationInfo(info.name, info.doc_count, info.built_at, info.seeds, extra)
+        clusters = resolve_clusters(clusters)  # each document carries its cluster
         cluster_of = {story["id"]: cluster for cluster in clusters for story in cluster.stories}
         words: Counter[str] = Counter()
         terms = IndexWords()

@@ -15,16 +15,10 @@ their own: no pickled documents, and docnums follow the stories' order in every 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
-import multiprocessing
-import os
-import pickle
-import signal
-import traceback
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from whoosh.compat import dumps
@@ -34,12 +28,13 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from searchsvc import forking
+
 # Postings per segment before a worker starts another: bounds a worker's memory (about 60 bytes
 # a posting) at some 300 MB; 100k news stories make about 17M postings.
 MAX_POSTINGS = 5_000_000
 
 Document = dict[str, Any]
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _ONE = pack_uint(1)
 
 
@@ -309,74 +304,40 @@ def write_segments_with(
     if procs <= 1 or len(items) < 2:
         segments = write_slice(ix, map(to_document, items))
         return segments, [alongside(items)] if alongside else []
-    context = multiprocessing.get_context("fork")
     size = -(-len(items) // procs)
     slices = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     gc.collect()
     gc.freeze()  # the workers share the stories; the collector would copy every page it visits
-    workers = []
+    children: list[forking.Child] = []
     try:
         for start, stop in slices:
-            reader, writer = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_worker,
-                args=(writer, ix, items, start, stop, to_document, alongside, os.getpid()),
-                daemon=True,
-            )
-            process.start()
-            writer.close()
-            workers.append((process, reader))
+            work = partial(_write_part, ix, items, start, stop, to_document, alongside)
+            children.append(forking.in_child(work))
         segments: list[Any] = []
         results: list[Any] = []
-        for _process, reader in workers:
-            ok, payload = pickle.loads(reader.recv_bytes())
-            if not ok:
-                raise RuntimeError(f"segment writer failed:\n{payload}")
-            segments.extend(payload[0])
+        for child in children:
+            written, side = child.answer()
+            segments.extend(written)
             if alongside:
-                results.append(payload[1])
+                results.append(side)
         return segments, results
     finally:
-        for process, reader in workers:
-            reader.close()
-            if process.is_alive():
-                process.terminate()
-            process.join()
+        for child in children:
+            child.stop()
         gc.unfreeze()
 
 
-def _worker(
-    pipe: Any,
+def _write_part(  # noqa: PLR0913 - one worker's share
     ix: Index,
     items: Sequence[Any],
     start: int,
     stop: int,
     to_document: Callable[[Any], Document],
     alongside: Callable[[Sequence[Any]], Any] | None,
-    parent: int,
-) -> None:
-    end_with_parent(parent)
-    gc.enable()  # a build pauses the collector (pipeline._collector_paused); a writer needn't
-    try:
-        segments = write_slice(ix, (to_document(items[i]) for i in range(start, stop)))
-        side = alongside(items[start:stop]) if alongside else None
-        result: tuple[bool, Any] = (True, (segments, side))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-        result = (False, traceback.format_exc())
-    pipe.send_bytes(pickle.dumps(result))
-    pipe.close()
-    os._exit(0)
-
-
-def end_with_parent(parent: int) -> None:
-    """Have the kernel kill this forked writer when the build that forked it dies (a build
-    killed with SIGKILL never runs its clean-up): otherwise it writes on for its whole slice,
-    holding the build lock it inherited. Linux only (prctl); elsewhere a no-op."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the build died before the request above took effect
-        os._exit(1)
+) -> tuple[list[Any], Any]:
+    """One forked writer's segments for items[start:stop], and alongside() of them."""
+    segments = write_slice(ix, (to_document(items[i]) for i in range(start, stop)))
+    return segments, alongside(items[start:stop]) if alongside else None
 
 
 def commit_with(writer: SegmentWriter, segments: list[Any]) -> None:

@@ -22,7 +22,13 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util import random_name
 
 from searchsvc.analysis import surface_word_set
-from searchsvc.engines.base import GenerationInfo, GenerationWriter, Progress
+from searchsvc.engines.base import (
+    Clusters,
+    GenerationInfo,
+    GenerationWriter,
+    Progress,
+    resolve_clusters,
+)
 from searchsvc.engines.whoosh import generations as gens
 from searchsvc.engines.whoosh import integrity
 from searchsvc.engines.whoosh.schema import build_schema, story_document, story_from_stored
@@ -240,7 +246,7 @@ class WhooshWriter(GenerationWriter):
     def write(
         self,
         stories: Iterable[Article],
-        clusters: list[Cluster],
+        clusters: Clusters,
         info: GenerationInfo,
         base: str | None,
         progress: Progress | None = None,
@@ -269,7 +275,9 @@ class WhooshWriter(GenerationWriter):
             if words is None:
                 words = _vocabulary_for(previous, stories, fingerprints)
             _write_json(target / gens.VOCAB, words)
-            _write_json(target / gens.CLUSTERS_FILE, clusters_document(clusters, info))
+            # Asked for last: a build computes them meanwhile.
+            clustered = resolve_clusters(clusters)
+            _write_json(target / gens.CLUSTERS_FILE, clusters_document(clustered, info))
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
