@@ -47,7 +47,7 @@ from searchsvc.indexing.dedup import (
     pairs_touching,
     shingle_key,
 )
-from searchsvc.indexing.state import BuildState, Published
+from searchsvc.indexing.state import ArticleRef, BuildState, Published
 from searchsvc.locking import build_lock
 from searchsvc.model import Cluster
 from searchsvc.seeds import SeedFile, seed_files
@@ -122,19 +122,23 @@ def extract_all(
     summary: BuildSummary,
     max_bytes: int,
     progress: Progress | None,
+    derived_ready: Callable[[Extracted], None] | None = None,
 ) -> Extracted:
     """Articles of every file: an unchanged file's from the build state, the others read (on
-    all cores when many), with their shingle keys and cluster signatures."""
+    all cores when many), with their shingle keys, cluster signatures and fingerprints.
+
+    The kept files' derived data is loaded first, then their articles: `derived_ready` is
+    called in between with everything but those articles (None in `articles`), so work that
+    needs only the derived data (the duplicate probe) can start beside the loading."""
     stamps = state.stamps() if state else {}
     changed = [s for s in files if stamps.get(s.name) != s.stamp]
+    kept_names = [s.name for s in files if stamps.get(s.name) == s.stamp] if state else []
     with extracting(changed, max_bytes, extract_and_derive) as results:
-        # While the workers read the changed files, this process loads the others' articles.
-        kept = {}
-        if state:
-            names = [s.name for s in files if stamps.get(s.name) == s.stamp]
-            kept = {name: (arts, derived) for name, arts, derived in state.file_entries(names)}
+        # While the workers read the changed files, this process loads the others' data.
+        kept = dict(state.file_derived(kept_names)) if state else {}
         extracted = dict(zip((s.name for s in changed), results(), strict=True))
     result = Extracted()
+    starts: dict[str, tuple[int, int]] = {}  # kept file → (first article, number of articles)
     for done, seed in enumerate(files, 1):
         if seed.name in extracted:
             found, reason, derived = extracted.pop(seed.name)
@@ -145,11 +149,22 @@ def extract_all(
                 result.add(seed.name, found, derived, changed=True)
                 result.read[seed.name] = (seed, found, derived)
         else:
-            articles, derived = kept.pop(seed.name)
-            result.add(seed.name, articles, derived, changed=False)
+            derived = kept.pop(seed.name)
+            starts[seed.name] = (len(result.articles), len(derived))
+            result.add(seed.name, [None] * len(derived), derived, changed=False)  # type: ignore[list-item]
             summary.files_reused += 1
         if progress:
             progress("extract", done, len(files))
+    if derived_ready:
+        derived_ready(result)
+    if state:
+        for name, articles in state.file_articles(starts):
+            start, count = starts.pop(name)
+            if len(articles) != count:
+                raise IndexDamaged(f"build state: {name}'s articles and derived data differ")
+            result.articles[start : start + count] = articles
+        if starts:
+            raise IndexDamaged(f"build state: no articles for {next(iter(starts))}")
     return result
 
 
@@ -388,12 +403,24 @@ def _build(  # noqa: PLR0913 - one build's parts
     """Extract, dedup, cluster, write and publish; the new generation's name (None: nothing
     indexable). The build state is committed only once the generation is live."""
     incremental = not fresh
+    probed: list[Callable[[], list[tuple[int, int]]]] = []
+
+    def probe(ready: Extracted) -> None:
+        """The duplicate pairs from the derived data alone: incrementally, in a forked child
+        while this process loads the kept articles (both about a second at 100k)."""
+        keys = [key for key, _, _ in ready.derived]
+        stored = list(state.duplicate_pairs()) if incremental else None
+        work = partial(_duplicate_pairs, stored, ready.refs, ready.changed, keys)
+        probed.append(_beside(work, incremental and len(ready.changed) < PARALLEL_THRESHOLD))
+
     with summary.timing("extract"):
-        extracted = extract_all(files, state if incremental else None, summary, max_bytes, progress)
+        extracted = extract_all(
+            files, state if incremental else None, summary, max_bytes, progress, probe
+        )
     articles = extracted.articles
     keys = [key for key, _, _ in extracted.derived]
     with summary.timing("duplicates"):
-        pairs = _duplicate_pairs(state, extracted, keys, incremental)
+        pairs = probed[0]()
         stories, members = merged_groups(articles, keys, pairs)
     summary.articles, summary.stories = len(articles), len(stories)
     summary.duplicates_merged = len(articles) - len(stories)
@@ -406,10 +433,10 @@ def _build(  # noqa: PLR0913 - one build's parts
         )
         known = {id(a): d[1] for a, d in zip(articles, extracted.derived, strict=True)}
         previous = (state.story_signatures(), state.similar_pairs()) if incremental else None
-        clustered_when = _clustering(
-            partial(_clusters, previous, stories, fingerprints, known),
-            beside=incremental and len(extracted.changed) < PARALLEL_THRESHOLD,
-        )
+        # Beside the index write; the child sends back only the signatures _save stores.
+        work = partial(_clusters, previous, stories, fingerprints, known)
+        beside = incremental and len(extracted.changed) < PARALLEL_THRESHOLD
+        clustered_when = _beside(lambda: work().portable() if beside else work(), beside)
     del keys, known, members, previous
     if len(extracted.changed) >= PARALLEL_THRESHOLD:
         # Only when the writer may fork (it writes on several cores past the threshold);
@@ -485,30 +512,28 @@ def _kept_stamps(state: BuildState, extracted: Extracted) -> dict[str, list[int]
 
 
 def _duplicate_pairs(
-    state: BuildState, extracted: Extracted, keys: list[ShingleKey], incremental: bool
+    stored: list[tuple[ArticleRef, ArticleRef]] | None,
+    refs: list[ArticleRef],
+    changed: set[int],
+    keys: list[ShingleKey],
 ) -> list[tuple[int, int]]:
-    """The verified duplicate pairs (article indexes): the last build's among unchanged
-    articles, and those of the changed ones probed now; all of them on a first build."""
-    if not incremental:
+    """The verified duplicate pairs (article indexes): the last build's (`stored`, by file and
+    position) among unchanged articles, and those of the changed ones probed now; all of them
+    on a first build (`stored` None)."""
+    if stored is None:
         return duplicate_pairs(keys)
-    index_of = {ref: i for i, ref in enumerate(extracted.refs) if i not in extracted.changed}
-    kept = [
-        (index_of[a], index_of[b])
-        for a, b in state.duplicate_pairs()
-        if a in index_of and b in index_of
-    ]
-    return sorted(set(kept).union(pairs_touching(keys, extracted.changed)))
+    index_of = {ref: i for i, ref in enumerate(refs) if i not in changed}
+    kept = [(index_of[a], index_of[b]) for a, b in stored if a in index_of and b in index_of]
+    return sorted(set(kept).union(pairs_touching(keys, changed)))
 
 
-def _clustering(work: Callable[[], Clustered], beside: bool) -> Callable[[], Clustered]:
-    """`work` (_clusters) done now, or `beside` the index write: in a forked child on the
-    other core (an incremental build's clustering is seconds over every story at 100k, and
-    writing a few hundred stories leaves that core idle). The function returned gives it."""
+def _beside(work: Callable[[], Any], beside: bool) -> Callable[[], Any]:
+    """`work` started `beside` what the build does next, in a forked child on the other core
+    (it must not use the build state's connection: what it needs is read before), or else done
+    when its result is asked for. The function returned gives the result; call it once."""
     if not beside or (os.cpu_count() or 1) < 2:
-        done = work()
-        return lambda: done
-    # The child sends back only what the parent uses: the signatures to store, not all.
-    return forking.in_child(lambda: work().portable(), collect=False).answer
+        return work
+    return forking.in_child(work, collect=False).answer
 
 
 @dataclass
