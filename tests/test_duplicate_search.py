@@ -70,8 +70,14 @@ def news_sets(news_files: Path) -> list[array]:
     return sets + near_copies(sets, random.Random(7))
 
 
-@pytest.mark.parametrize("chunk,step,cached", [(4096, 4_000_000, 1 << 18), (97, 500, 0)])
-def test_news_articles_and_their_near_copies(news_sets, monkeypatch, chunk, step, cached):
+@pytest.mark.parametrize(
+    "chunk,step,cached,parallel",
+    [(4096, 4_000_000, 1 << 18, False), (97, 500, 0, False), (97, 4_000_000, 1 << 18, True)],
+)
+def test_news_articles_and_their_near_copies(news_sets, monkeypatch, chunk, step, cached, parallel):
+    """`parallel`: the probe and the intersections split between this process and a forked
+    child (from PARALLEL_FROM articles: lowered to 0 here)."""
+    monkeypatch.setattr(duplicate_search, "PARALLEL_FROM", 0 if parallel else 10**9)
     monkeypatch.setattr(duplicate_search, "CHUNK", chunk)
     monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", step)
     monkeypatch.setattr(duplicate_search, "CACHED_TABLE", cached)
@@ -86,6 +92,7 @@ def random_sets(rng: random.Random, monkeypatch) -> list[array]:
     monkeypatch.setattr(duplicate_search, "CHUNK", rng.choice([1, 5, 64]))
     monkeypatch.setattr(duplicate_search, "HITS_PER_STEP", rng.choice([1, 10, 1000]))
     monkeypatch.setattr(duplicate_search, "CACHED_TABLE", rng.choice([0, 1 << 18]))
+    monkeypatch.setattr(duplicate_search, "PARALLEL_FROM", rng.choice([0, 10**9]))
     common = [rng.getrandbits(64) for _ in range(30)]
     bases = []
     for _ in range(60):
