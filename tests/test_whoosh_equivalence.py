@@ -271,6 +271,34 @@ def test_a_new_generation_reuses_the_decoded_postings_of_unchanged_segments(real
     assert all(k[0] != first.token for k in store._entries)
 
 
+def test_a_new_generation_reuses_the_label_columns_of_unchanged_segments(realistic):
+    """Label columns are read per segment into the shared store: a second opening of the same
+    segments reads none again, and the columns equal Whoosh's own over the whole index."""
+    from searchsvc.engines.whoosh.reading import GenerationCaches
+
+    store = PostingsStore()
+    first = GenerationCaches(realistic.folder, realistic.searcher, store)
+    names = ("outlet", "category", "month", "day_label")
+    before = {name: list(first.labels_column(name)) for name in names}
+    kept = {k: v[0] for k, v in store._entries.items() if "column" in k}
+    assert len(kept) >= 3 * len(names)  # every segment's column of every label
+    reader = realistic.searcher.reader()
+    for name in names:  # Whoosh reading the whole index at once
+        assert before[name] == list(reader.column_reader(name, translate=True))
+    again = WhooshEngine(realistic.folder.root)
+    try:
+        searcher = again.live().searcher
+        assert searcher is not realistic.searcher
+        second = GenerationCaches(realistic.folder, searcher, store)
+        assert {name: second.labels_column(name) for name in names} == before
+        # Nothing read again: the very lists stored by the first generation, and no others.
+        after = {k: v[0] for k, v in store._entries.items() if "column" in k}
+        assert after.keys() == kept.keys()
+        assert all(after[k] is kept[k] for k in kept)
+    finally:
+        again.close()
+
+
 def test_the_store_keeps_to_its_byte_budget(realistic):
     store = PostingsStore(budget_bytes=64 * 1024)
     cache = PostingsCache(realistic.searcher, store)

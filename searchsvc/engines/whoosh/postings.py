@@ -209,11 +209,9 @@ class PostingsCache:
         return Scored(np.concatenate(docs), np.concatenate(scores))
 
     def _segment_key(self, number: int, reader) -> Hashable:  # noqa: ANN001 - Whoosh's
-        segment = getattr(reader, "segment", None)
-        segid = getattr(segment(), "segid", None) if callable(segment) else None
-        if segid is None:  # not a segment of its own: kept with this generation only
-            return (self.token, number)
-        return ("segment", segid, reader.doc_count_all())
+        key = segment_key(reader)
+        # Not a segment of its own: kept with this generation only.
+        return key if key is not None else (self.token, number)
 
     def _raw(self, number: int, reader, fieldname: str, btext: bytes) -> _RawPostings:  # noqa: ANN001
         key = (*_as_tuple(self._segment_key(number, reader)), "postings", fieldname, btext)
@@ -243,6 +241,14 @@ class PostingsCache:
             lengths = np.frombuffer(bytes(column), dtype=np.uint8)
             self.store.put(key, lengths, lengths.nbytes + 200)
         return lengths  # type: ignore[return-value]
+
+
+def segment_key(reader) -> tuple | None:  # noqa: ANN001 - Whoosh's
+    """What names a segment's immutable contents in the store (its id and size), shared by
+    every generation that hard-links it; None for a reader that is not one segment."""
+    segment = getattr(reader, "segment", None)
+    segid = getattr(segment(), "segid", None) if callable(segment) else None
+    return None if segid is None else ("segment", segid, reader.doc_count_all())
 
 
 def _deleted_docs(reader) -> list[int]:  # noqa: ANN001 - Whoosh's
