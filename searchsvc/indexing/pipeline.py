@@ -97,8 +97,9 @@ class BuildSummary:
 
 @dataclass
 class Extracted:
-    """Every article of the seeds, in seed order, with what dedup and clustering derive from
-    each (shingle key, cluster signature) and where it came from (file, position)."""
+    """Every article of the seeds, in seed order, with what dedup, clustering and the writer
+    derive from each (shingle key, cluster signature, fingerprint) and where it came from
+    (file, position)."""
 
     articles: list[Article] = field(default_factory=list)
     # (shingle key, cluster signature, fingerprint) per article
@@ -411,7 +412,7 @@ def _build(  # noqa: PLR0913 - one build's parts
         keys = [key for key, _, _ in ready.derived]
         stored = list(state.duplicate_pairs()) if incremental else None
         work = partial(_duplicate_pairs, stored, ready.refs, ready.changed, keys)
-        probed.append(_beside(work, incremental and len(ready.changed) < PARALLEL_THRESHOLD))
+        probed.append(_beside(work, incremental and _writes_little(ready.changed)))
 
     with summary.timing("extract"):
         extracted = extract_all(
@@ -433,12 +434,13 @@ def _build(  # noqa: PLR0913 - one build's parts
         )
         known = {id(a): d[1] for a, d in zip(articles, extracted.derived, strict=True)}
         previous = (state.story_signatures(), state.similar_pairs()) if incremental else None
-        # Beside the index write; the child sends back only the signatures _save stores.
+        # Beside the index write; only what _save stores comes back (portable).
         work = partial(_clusters, previous, stories, fingerprints, known)
-        beside = incremental and len(extracted.changed) < PARALLEL_THRESHOLD
-        clustered_when = _beside(lambda: work().portable() if beside else work(), beside)
+        clustered_when = _beside(
+            lambda: work().portable(), incremental and _writes_little(extracted.changed)
+        )
     del keys, known, members, previous
-    if len(extracted.changed) >= PARALLEL_THRESHOLD:
+    if not _writes_little(extracted.changed):
         # Only when the writer may fork (it writes on several cores past the threshold);
         # otherwise a collection over every article (a second at 100k) buys nothing.
         release_free_memory()
@@ -525,6 +527,12 @@ def _duplicate_pairs(
     index_of = {ref: i for i, ref in enumerate(refs) if i not in changed}
     kept = [(index_of[a], index_of[b]) for a, b in stored if a in index_of and b in index_of]
     return sorted(set(kept).union(pairs_touching(keys, changed)))
+
+
+def _writes_little(changed: set[int]) -> bool:
+    """Whether the writer will write these changed articles' stories in this process (below
+    PARALLEL_THRESHOLD): then the second core is free for work beside it."""
+    return len(changed) < PARALLEL_THRESHOLD
 
 
 def _beside(work: Callable[[], Any], beside: bool) -> Callable[[], Any]:
